@@ -1,0 +1,71 @@
+# qcpu — see README.md. Every target works on a fresh Debian 12 machine as root.
+SWIFT      ?= swift
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+QEMU_X86   ?= /usr/bin/qemu-system-x86_64
+SNAPSHOT   ?= Snapshots/qemu-7.2.22.sqlite
+# Binaries harvested into the shipped snapshot (TCG only: host-independent).
+SNAPSHOT_BINARIES ?= /usr/bin/qemu-system-x86_64 /usr/bin/qemu-system-aarch64 \
+                     /usr/bin/qemu-system-ppc64 /usr/bin/qemu-system-s390x /usr/bin/qemu-system-riscv64
+# Debian packages the tests and the snapshots need.
+DEBS := qemu-system-x86 qemu-system-arm qemu-system-misc qemu-system-ppc libsqlite3-dev sqlite3 python3
+
+QCPU_RELEASE := .build/release/qcpu
+
+.PHONY: all build release deps test demo snapshots bench fixtures install clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release
+
+# The main job on the shipped snapshot: no QEMU needed.
+demo: release
+	$(QCPU_RELEASE) validate $(SNAPSHOT)
+	$(QCPU_RELEASE) info $(SNAPSHOT)
+	sqlite3 -header -column $(SNAPSHOT) "SELECT machine, model, alias_of FROM cpu_models \
+	  WHERE binary = 'qemu-system-x86_64' AND accel = 'tcg' AND model = 'Cascadelake-Server' \
+	  AND machine IN ('pc-i440fx-3.1', 'pc-i440fx-4.0', 'pc-q35-7.2', 'microvm')"
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Regenerate the shipped snapshot. SOURCE_DATE_EPOCH is the QEMU binary's mtime (the
+# package's build time), so any machine with the same QEMU packages writes the same bytes.
+snapshots: release
+	SOURCE_DATE_EPOCH=$$(stat -c %Y $(QEMU_X86)) $(QCPU_RELEASE) harvest --accel tcg \
+	  $(foreach b,$(SNAPSHOT_BINARIES),--qemu $(b)) -o $(SNAPSHOT)
+	$(QCPU_RELEASE) validate $(SNAPSHOT)
+
+# Re-record the transcripts the unit tests replay (real QEMU conversations).
+fixtures: release
+	rm -rf Tests/HarvesterTests/Fixtures/x86_64 Tests/HarvesterTests/Fixtures/aarch64
+	$(QCPU_RELEASE) harvest --qemu $(QEMU_X86) --accel tcg --accel kvm \
+	  --machine pc-i440fx-1.4 --machine pc-i440fx-3.1 --machine pc-i440fx-4.0 --machine pc-q35-7.2 --machine microvm \
+	  --model Cascadelake-Server --model 'Cascadelake-Server-v[15]' --model qemu64 --model base --model host \
+	  --record Tests/HarvesterTests/Fixtures/x86_64 -o /tmp/qcpu-fixture-x86_64.sqlite
+	$(QCPU_RELEASE) harvest --qemu /usr/bin/qemu-system-aarch64 --accel tcg --machine virt-7.2 \
+	  --model cortex-a57 --model max --model host \
+	  --record Tests/HarvesterTests/Fixtures/aarch64 -o /tmp/qcpu-fixture-aarch64.sqlite
+
+bench: deps release
+	python3 bench/run_bench.py --qcpu $(QCPU_RELEASE) --qemu $(QEMU_X86) --out docs/benchmarks.md
+
+install: release
+	install -D -m 0755 $(QCPU_RELEASE) $(DESTDIR)$(PREFIX)/bin/qcpu
+	install -d $(DESTDIR)$(PREFIX)/share/qcpu/snapshots
+	install -m 0644 Snapshots/*.sqlite $(DESTDIR)$(PREFIX)/share/qcpu/snapshots/
+
+clean:
+	rm -rf .build

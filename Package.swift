@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "qcpu",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "qcpu", targets: ["qcpu"]),
+        .library(name: "QMP", targets: ["QMP"]),
+        .library(name: "SnapshotStore", targets: ["SnapshotStore"]),
+        .library(name: "Harvester", targets: ["Harvester"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(
+            name: "QMP",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "SnapshotStore",
+            dependencies: [
+                "QMP",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .target(
+            name: "Harvester",
+            dependencies: [
+                "QMP", "SnapshotStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "qcpu",
+            dependencies: [
+                "QMP", "SnapshotStore", "Harvester",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(name: "QMPTests", dependencies: ["QMP"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "QMP"]),
+        .testTarget(
+            name: "HarvesterTests", dependencies: ["Harvester", "SnapshotStore", "QMP"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "qcpuTests", dependencies: ["SnapshotStore"]),
+    ]
+)

@@ -1,0 +1,9 @@
+import Foundation
+
+/// Shell-style pattern matching (`pc-q35-*`, `Cascadelake-Server*`) with `fnmatch(3)`.
+public enum Glob {
+    /// Whether `name` matches any of `patterns`; an empty list matches everything.
+    public static func matches(_ name: String, any patterns: [String]) -> Bool {
+        patterns.isEmpty || patterns.contains { fnmatch($0, name, 0) == 0 }
+    }
+}

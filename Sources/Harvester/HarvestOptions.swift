@@ -1,0 +1,63 @@
+import Foundation
+
+/// What to harvest and how.
+public struct HarvestOptions: Sendable {
+    /// QEMU binaries to probe (paths); empty means every `qemu-system-*` on `PATH`.
+    public var binaries: [String] = []
+    /// Accelerators to harvest; empty means every usable one (KVM when `/dev/kvm` works, TCG always).
+    public var accelerators: [String] = []
+    /// Machine-type globs; empty means all.
+    public var machineGlobs: [String] = []
+    /// CPU-model globs; empty means all.
+    public var modelGlobs: [String] = []
+    /// QEMU processes run at once.
+    public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// The slice of sessions to harvest, or nil for all.
+    public var shard: Shard?
+    /// Timeout for every QMP command.
+    public var timeout: Duration = .seconds(30)
+    /// Write every QMP conversation as a `.replies` transcript here.
+    public var recordDirectory: String?
+    /// Harvest from transcripts in this directory instead of QEMU.
+    public var replayDirectory: String?
+    /// The harvest time to record (`SOURCE_DATE_EPOCH`), or nil for now.
+    public var sourceDateEpoch: Int64?
+
+    /// Creates default options.
+    public init() {}
+}
+
+/// `K/N`: the K-th of N slices of a harvest's sessions (1-based).
+public struct Shard: Sendable, Equatable, CustomStringConvertible {
+    /// Which slice, 1...count.
+    public var index: Int
+    /// How many slices.
+    public var count: Int
+
+    /// Parses `K/N`.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, k >= 1, k <= n else {
+            return nil
+        }
+        index = k
+        count = n
+    }
+
+    /// Whether the session at position `i` of the sorted session list is in this slice.
+    public func contains(_ i: Int) -> Bool { i % count == index - 1 }
+
+    /// `K/N`.
+    public var description: String { "\(index)/\(count)" }
+}
+
+/// Reads `SOURCE_DATE_EPOCH` from the environment: nil when unset, an error when malformed.
+public func sourceDateEpoch(from environment: [String: String] = ProcessInfo.processInfo.environment)
+    throws(HarvestError) -> Int64?
+{
+    guard let text = environment["SOURCE_DATE_EPOCH"] else { return nil }
+    guard let value = Int64(text.trimmingCharacters(in: .whitespaces)), value >= 0 else {
+        throw HarvestError(.badInput, "SOURCE_DATE_EPOCH must be a non-negative integer, got '\(text)'")
+    }
+    return value
+}

@@ -1,0 +1,93 @@
+import QMP
+import SnapshotStore
+
+/// Everything one QEMU process (binary × machine type × accelerator) answers about CPU models.
+struct SessionProbe: Sendable {
+    var session: SessionRecord
+    var definitions: [CPUDefinitionRecord] = []
+    var expansions: [ExpansionRecord] = []
+    /// Time waiting on QEMU, and the whole session.
+    var waitTime: Duration = .zero
+    var duration: Duration = .zero
+
+    /// Models whose KVM expansion is also asked with `migratable=off`.
+    static let hostModels = ["host", "max"]
+
+    static func run(key: SessionKey, binary: BinaryFile, host: HostRecord?, modelGlobs: [String],
+                    cache: ExpansionCache, provider: any QMPSessionProvider) async throws -> SessionProbe {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var probe = try await provider.withSession(
+            name: key.description, executable: binary.path,
+            arguments: QEMUProcess.standardArguments(machine: key.machine, accel: key.accel)
+        ) { client in
+            var probe = SessionProbe(session: SessionRecord(key: key, host: key.accel == "kvm" ? host : nil))
+            var unsupported: [String] = []
+            var names: [String] = []
+            switch try await client.attempt("query-cpu-definitions") {
+            case .success(let defs):
+                for d in defs.arrayValue ?? [] {
+                    guard let name = d["name"]?.stringValue, Glob.matches(name, any: modelGlobs) else { continue }
+                    names.append(name)
+                    probe.definitions.append(definition(d, name: name, key: key))
+                }
+            case .failure(let error):
+                unsupported.append(error.isUnsupported ? "query-cpu-definitions"
+                                   : "query-cpu-definitions (\(error.errorClass ?? ""): \(error.errorDescription ?? ""))")
+            }
+            names.sort()
+            probe.definitions.sort { $0.name < $1.name }
+            for type in ["full", "static"] where !names.isEmpty {
+                let commands = names.map { name -> (command: String, arguments: JSONValue?) in
+                    ("query-cpu-model-expansion", ["type": .string(type), "model": ["name": .string(name)]])
+                }
+                // The first answer tells whether the target supports this expansion type at all.
+                let first = try await client.attemptReply(commands[0].command, arguments: commands[0].arguments)
+                if case .failure(let error) = first, error.isUnsupported {
+                    unsupported.append("query-cpu-model-expansion \(type)")
+                    continue
+                }
+                let results = [first] + (try await client.pipeline(Array(commands.dropFirst())))
+                for (name, result) in zip(names, results) {
+                    probe.expansions.append(try record(result, key: .init(session: key, model: name, type: type), cache: cache))
+                }
+            }
+            if key.accel == "kvm", !unsupported.contains("query-cpu-model-expansion full") {
+                for name in hostModels where names.contains(name) {
+                    let result = try await client.attemptReply("query-cpu-model-expansion", arguments: [
+                        "type": "full", "model": ["name": .string(name), "props": ["migratable": false]]])
+                    probe.expansions.append(try record(result, key: .init(session: key, model: name, type: "full",
+                                                                          variant: "migratable=off"), cache: cache))
+                }
+            }
+            probe.session.unsupported = unsupported.sorted()
+            probe.waitTime = client.waitTime
+            return probe
+        }
+        probe.duration = clock.now - started
+        return probe
+    }
+
+    static func definition(_ d: JSONValue, name: String, key: SessionKey) -> CPUDefinitionRecord {
+        let unavailable = d["unavailable-features"]?.arrayValue.map {
+            Set($0.compactMap(\.stringValue)).sorted()
+        }
+        return CPUDefinitionRecord(
+            session: key, name: name, typename: d["typename"]?.stringValue ?? "",
+            aliasOf: d["alias-of"]?.stringValue, isStatic: d["static"]?.boolValue ?? false,
+            migrationSafe: d["migration-safe"]?.boolValue, deprecated: d["deprecated"]?.boolValue ?? false,
+            unavailableFeatures: unavailable)
+    }
+
+    static func record(_ result: Result<QMPClient.Reply, QMPError>, key: ExpansionRecord.Key,
+                       cache: ExpansionCache) throws(QMPError) -> ExpansionRecord {
+        switch result {
+        case .success(let reply):
+            let (model, props) = try cache.expansion(reply)
+            return ExpansionRecord(key: key, outcome: .expanded(model: model, props: props))
+        case .failure(let error):
+            return ExpansionRecord(key: key, outcome: .failed(
+                errorClass: error.errorClass ?? "", description: error.errorDescription ?? ""))
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// Opens QMP sessions with one QEMU configuration each: live, or replayed from transcripts.
+///
+/// The harvester asks for sessions by a stable name (`qemu-system-x86_64/pc-q35-7.2+tcg`);
+/// a live provider starts QEMU (and may record the conversation under that name), a replay
+/// provider reads `<directory>/<name>.replies`.
+public protocol QMPSessionProvider: Sendable {
+    /// Runs `body` with a started client for `executable` with `arguments`.
+    func withSession<R: Sendable>(
+        name: String, executable: String, arguments: [String],
+        body: (QMPClient) async throws -> R
+    ) async throws -> R
+}
+
+/// Starts a real QEMU per session; with `recordDirectory`, writes each conversation there.
+public struct LiveSessionProvider: QMPSessionProvider {
+    /// The per-command timeout.
+    public var timeout: Duration
+    /// Where transcripts are written, or nil.
+    public var recordDirectory: String?
+
+    /// Creates a provider.
+    public init(timeout: Duration = .seconds(30), recordDirectory: String? = nil) {
+        self.timeout = timeout
+        self.recordDirectory = recordDirectory
+    }
+
+    public func withSession<R: Sendable>(
+        name: String, executable: String, arguments: [String],
+        body: (QMPClient) async throws -> R
+    ) async throws -> R {
+        guard let recordDirectory else {
+            return try await QEMUProcess.withSession(
+                executable: executable, arguments: arguments, timeout: timeout, body: body)
+        }
+        var recorder: RecordingTransport?
+        let value = try await QEMUProcess.withSession(
+            executable: executable, arguments: arguments, timeout: timeout,
+            wrap: { inner in
+                let r = RecordingTransport(recording: inner)
+                recorder = r
+                return r
+            }, body: body)
+        let recorded = recorder?.transcript
+        let path = (recordDirectory as NSString).appendingPathComponent(name + ".replies")
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try recorded?.write(to: path)
+        return value
+    }
+}
+
+/// Answers sessions from `<directory>/<name>.replies` transcripts.
+public struct ReplaySessionProvider: QMPSessionProvider {
+    /// The directory holding the transcripts.
+    public var directory: String
+
+    /// Creates a provider.
+    public init(directory: String) { self.directory = directory }
+
+    public func withSession<R: Sendable>(
+        name: String, executable: String, arguments: [String],
+        body: (QMPClient) async throws -> R
+    ) async throws -> R {
+        let path = (directory as NSString).appendingPathComponent(name + ".replies")
+        let transcript = try Transcript(contentsOf: path)
+        let client = QMPClient(transport: TranscriptTransport(transcript: transcript, name: path))
+        try await client.start()
+        let value = try await body(client)
+        try await client.execute("quit")
+        return value
+    }
+}
