@@ -50,14 +50,14 @@ snapshots: release
 
 # Re-record the transcripts the unit tests replay (real QEMU conversations).
 fixtures: release
-	rm -rf Tests/HarvesterTests/Fixtures/x86_64 Tests/HarvesterTests/Fixtures/aarch64
+	rm -rf Tests/QCPUTestSupport/Fixtures/x86_64 Tests/QCPUTestSupport/Fixtures/aarch64
 	$(QCPU_RELEASE) harvest --qemu $(QEMU_X86) --accel tcg --accel kvm \
 	  --machine pc-i440fx-1.4 --machine pc-i440fx-3.1 --machine pc-i440fx-4.0 --machine pc-q35-7.2 --machine microvm \
 	  --model Cascadelake-Server --model 'Cascadelake-Server-v[15]' --model qemu64 --model base --model host \
-	  --record Tests/HarvesterTests/Fixtures/x86_64 -o /tmp/qcpu-fixture-x86_64.sqlite
+	  --record Tests/QCPUTestSupport/Fixtures/x86_64 -o /tmp/qcpu-fixture-x86_64.sqlite
 	$(QCPU_RELEASE) harvest --qemu /usr/bin/qemu-system-aarch64 --accel tcg --machine virt-7.2 \
 	  --model cortex-a57 --model max --model host \
-	  --record Tests/HarvesterTests/Fixtures/aarch64 -o /tmp/qcpu-fixture-aarch64.sqlite
+	  --record Tests/QCPUTestSupport/Fixtures/aarch64 -o /tmp/qcpu-fixture-aarch64.sqlite
 
 bench: deps release
 	python3 bench/run_bench.py --qcpu $(QCPU_RELEASE) --qemu $(QEMU_X86) --out docs/benchmarks.md

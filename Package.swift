@@ -42,11 +42,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "QMPTests", dependencies: ["QMP"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "QMP"]),
-        .testTarget(
-            name: "HarvesterTests", dependencies: ["Harvester", "SnapshotStore", "QMP"],
-            resources: [.copy("Fixtures")]),
-        .testTarget(name: "qcpuTests", dependencies: ["SnapshotStore"]),
+        .target(
+            name: "QCPUTestSupport", dependencies: ["QMP", "SnapshotStore", "Harvester"],
+            path: "Tests/QCPUTestSupport", resources: [.copy("Fixtures")]),
+        .testTarget(name: "QMPTests", dependencies: ["QMP", "QCPUTestSupport"]),
+        .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "QMP", "QCPUTestSupport"]),
+        .testTarget(name: "HarvesterTests", dependencies: ["Harvester", "SnapshotStore", "QMP", "QCPUTestSupport"]),
+        .testTarget(name: "qcpuTests", dependencies: ["SnapshotStore", "QCPUTestSupport"], resources: [.copy("Expected")]),
     ]
 )

@@ -86,8 +86,14 @@ def main():
     a = ap.parse_args()
     accels = a.accel or ["tcg"]
     t0 = time.monotonic()
-    s = Session(a.qemu, "none", "tcg")
+    # The same -machine none probe qcpu makes per binary.
+    s = Session(a.qemu, "none", "kvm:tcg" if "kvm" in accels else "tcg")
+    for c in ("query-version", "query-target", "query-kvm"):
+        s.cmd(c)
     machines = sorted(m["name"] for m in s.cmd("query-machines")["return"])
+    types = sorted({d["typename"] for d in s.cmd("query-cpu-definitions")["return"]})
+    for t in types:
+        s.cmd("qom-list-properties", {"typename": t})
     s.close()
     jobs = [(m, ac) for ac in accels for m in machines]
     with ThreadPoolExecutor(a.jobs) as ex:

@@ -42,13 +42,25 @@ public struct Harvester: Sendable {
     public var logger: Logger
 
     /// Creates a harvester.
-    public init(options: HarvestOptions, logger: Logger = Logger(label: "qcpu.harvest")) {
+    public init(options: HarvestOptions,
+                logger: Logger = Logger(label: "qcpu.harvest", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.options = options
         self.logger = logger
     }
 
     /// Runs the harvest.
     public func run(progress: Progress? = nil) async throws -> Result {
+        var options = self.options
+        if let replay = options.replayDirectory {
+            let manifest = try RecordingManifest.read(from: replay)
+            if options.accelerators.isEmpty { options.accelerators = manifest.accelerators }
+            if options.machineGlobs.isEmpty { options.machineGlobs = manifest.machineGlobs }
+            if options.modelGlobs.isEmpty { options.modelGlobs = manifest.modelGlobs }
+        }
+        return try await Harvester(options: options, logger: logger).harvest(progress: progress)
+    }
+
+    private func harvest(progress: Progress?) async throws -> Result {
         let clock = ContinuousClock()
         let started = clock.now
         for accel in options.accelerators where !["kvm", "tcg"].contains(accel) {
@@ -144,7 +156,9 @@ public struct Harvester: Sendable {
         }
         stats.sessions += outcomes.count
         if let dir = options.recordDirectory {
-            try RecordingManifest(binaries: binaries, host: host, refused: newlyRefused).write(to: dir)
+            try RecordingManifest(binaries: binaries, host: host, refused: newlyRefused,
+                                  accelerators: options.accelerators.sorted(), machineGlobs: options.machineGlobs.sorted(),
+                                  modelGlobs: options.modelGlobs.sorted()).write(to: dir)
         }
         guard failures.isEmpty else {
             throw HarvestError(.sessionsFailed, "\(failures.count) of \(jobs.count) sessions failed", failures: failures.sorted())

@@ -15,12 +15,19 @@ public struct RecordingManifest: Sendable, Equatable {
     public var host: HostRecord?
     /// Sessions QEMU refused to start: session name → QEMU's message.
     public var refused: [String: String]
+    /// The `--accel`, `--machine` and `--model` options of the recording; a replay uses them
+    /// unless it is given its own.
+    public var accelerators: [String], machineGlobs: [String], modelGlobs: [String]
 
     /// Creates a manifest.
-    public init(binaries: [BinaryFile], host: HostRecord?, refused: [String: String]) {
+    public init(binaries: [BinaryFile], host: HostRecord?, refused: [String: String],
+                accelerators: [String] = [], machineGlobs: [String] = [], modelGlobs: [String] = []) {
         self.binaries = binaries
         self.host = host
         self.refused = refused
+        self.accelerators = accelerators
+        self.machineGlobs = machineGlobs
+        self.modelGlobs = modelGlobs
     }
 
     /// The manifest as JSON.
@@ -30,6 +37,9 @@ public struct RecordingManifest: Sendable, Equatable {
             "binaries": .array(binaries.map { ["name": .string($0.name), "size": .number(String($0.size)),
                                                "sha256": .string($0.sha256)] }),
             "refused": .object(refused.mapValues { .string($0) }),
+            "options": ["accel": .array(accelerators.map { .string($0) }),
+                        "machine": .array(machineGlobs.map { .string($0) }),
+                        "model": .array(modelGlobs.map { .string($0) })],
         ]
         if let host { object["host"] = host.json }
         return .object(object)
@@ -62,6 +72,8 @@ public struct RecordingManifest: Sendable, Equatable {
                 kernel: h["kernel"]?.stringValue ?? "")
         }
         let refused = (json["refused"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-        return RecordingManifest(binaries: binaries, host: host, refused: refused)
+        func list(_ key: String) -> [String] { json["options"]?[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+        return RecordingManifest(binaries: binaries, host: host, refused: refused, accelerators: list("accel"),
+                                 machineGlobs: list("machine"), modelGlobs: list("model"))
     }
 }

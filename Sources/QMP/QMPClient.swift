@@ -6,7 +6,7 @@ public final class QMPClient {
     /// A reply's `return` value: parsed, or as the raw JSON text QEMU printed.
     public enum Reply {
         /// The raw JSON text of the `return` member.
-        case text([UInt8])
+        case text(ArraySlice<UInt8>)
         /// The parsed `return` member.
         case value(JSONValue)
 
@@ -121,7 +121,7 @@ public final class QMPClient {
                 let prefix = Self.returnPrefix, suffix = Array(", \"id\": \"\(id)\"}".utf8)
                 if line.count > prefix.count + suffix.count, line.starts(with: prefix),
                    line[(line.count - suffix.count)...].elementsEqual(suffix) {
-                    return .text(Array(line[prefix.count..<(line.count - suffix.count)]))
+                    return .text(line[prefix.count..<(line.count - suffix.count)])
                 }
                 reply = try LiveTransport.parse(line)
             } else {

@@ -1,0 +1,134 @@
+import Foundation
+import Harvester
+import QMP
+import SnapshotStore
+
+/// Paths and helpers shared by qcpu's test targets.
+public enum TestSupport {
+    /// The recorded-transcript directory `name` (`x86_64`, `aarch64`).
+    public static func fixture(_ name: String) -> String {
+        Bundle.module.resourceURL!.appendingPathComponent("Fixtures").appendingPathComponent(name).path
+    }
+
+    /// The package's root directory.
+    public static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The `qcpu` executable under test (`QCPU_BIN`, else the debug build).
+    public static var qcpuBinary: String {
+        ProcessInfo.processInfo.environment["QCPU_BIN"] ?? packageRoot + "/.build/debug/qcpu"
+    }
+
+    /// Debian's x86_64 QEMU.
+    public static let qemuX86 = "/usr/bin/qemu-system-x86_64"
+
+    /// Whether KVM works here.
+    public static var kvmUsable: Bool { HostFingerprint.kvmUsable }
+
+    /// A new empty temporary directory.
+    public static func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("qcpu-test-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Harvests the recorded transcripts of fixture `name` (no QEMU involved).
+    public static func replay(_ name: String, epoch: Int64 = 0, configure: (inout HarvestOptions) -> Void = { _ in })
+        async throws -> Snapshot
+    {
+        var options = HarvestOptions()
+        options.replayDirectory = fixture(name)
+        options.sourceDateEpoch = epoch
+        configure(&options)
+        return try await Harvester(options: options).run().snapshot
+    }
+
+    /// Writes a QEMU wrapper script into `directory`: it runs the real QEMU with `-name marker`
+    /// added, and for the session whose arguments contain `trigger` runs `action` first
+    /// (a shell snippet; `$$` is the QEMU's pid once it execs).
+    public static func qemuWrapper(in directory: String, marker: String, trigger: String, action: String) throws -> String {
+        let path = (directory as NSString).appendingPathComponent("qemu-system-x86_64")
+        let script = """
+            #!/bin/sh
+            case "$*" in
+              *\(trigger)*) \(action) ;;
+            esac
+            exec \(qemuX86) "$@" -name \(marker)
+            """
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        return path
+    }
+
+    /// Processes whose command line contains `marker` (zombies included).
+    public static func processes(matching marker: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> Int32? in
+            guard let pid = Int32(entry), pid != getpid(),
+                  let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            let cmdline = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            return cmdline.contains(marker) ? pid : nil
+        }
+    }
+
+    /// Runs the built `qcpu` with `arguments`.
+    public static func runQCPU(_ arguments: [String], environment: [String: String] = [:], cwd: String? = nil)
+        throws -> (status: Int32, stdout: String, stderr: String)
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: qcpuBinary)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "SOURCE_DATE_EPOCH")
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try? out.fileHandleForReading.close()
+        try? err.fileHandleForReading.close()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// The SHA-256 of a file, via `sha256sum`.
+    public static func sha256(_ path: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        process.arguments = [path]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try? out.fileHandleForReading.close()
+        return String(String(decoding: data, as: UTF8.self).prefix(64))
+    }
+}
+
+extension Snapshot {
+    /// The expansion of `model` on `machine` under `accel` (type full, no variant), if stored.
+    public func props(_ model: String, machine: String, accel: String = "tcg",
+                      binary: String = "qemu-system-x86_64", type: String = "full") -> PropertySet? {
+        let key = ExpansionRecord.Key(session: SessionKey(binary: binary, machine: machine, accel: accel),
+                                      model: model, type: type)
+        guard let e = expansions.first(where: { $0.key == key }), case .expanded(_, let props) = e.outcome else {
+            return nil
+        }
+        return props
+    }
+
+    /// The `query-cpu-definitions` row of `model` on `machine` under `accel`.
+    public func definition(_ model: String, machine: String, accel: String = "tcg",
+                           binary: String = "qemu-system-x86_64") -> CPUDefinitionRecord? {
+        definitions.first { $0.name == model && $0.session == SessionKey(binary: binary, machine: machine, accel: accel) }
+    }
+}
