@@ -32,7 +32,7 @@ struct HarvestCommand: AsyncParsableCommand {
     var model: [String] = []
 
     @Option(help: "QEMU processes to run at once (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int?
 
     @Option(help: ArgumentHelp("Timeout for each QMP command, in seconds.", valueName: "seconds"))
     var timeout: Double = 30
@@ -54,7 +54,7 @@ struct HarvestCommand: AsyncParsableCommand {
 
     func validate() throws {
         if shard != nil, Shard(shard!) == nil { throw ValidationError("--shard must be K/N with 1 ≤ K ≤ N, got '\(shard!)'") }
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if timeout <= 0 { throw ValidationError("--timeout must be positive") }
         if record != nil, replay != nil { throw ValidationError("--record and --replay cannot be combined") }
     }
@@ -66,7 +66,7 @@ struct HarvestCommand: AsyncParsableCommand {
             options.accelerators = accel
             options.machineGlobs = machine
             options.modelGlobs = model
-            options.jobs = jobs
+            if let jobs { options.jobs = jobs }
             options.shard = shard.flatMap(Shard.init)
             options.timeout = .milliseconds(Int64(timeout * 1000))
             options.recordDirectory = record
