@@ -7,26 +7,35 @@ SNAPSHOT   ?= Snapshots/qemu-7.2.22.sqlite
 # Binaries harvested into the shipped snapshot (TCG only: host-independent).
 SNAPSHOT_BINARIES ?= /usr/bin/qemu-system-x86_64 /usr/bin/qemu-system-aarch64 \
                      /usr/bin/qemu-system-ppc64 /usr/bin/qemu-system-s390x /usr/bin/qemu-system-riscv64
-# Debian packages the tests and the snapshots need.
-DEBS := qemu-system-x86 qemu-system-arm qemu-system-misc qemu-system-ppc libsqlite3-dev sqlite3 python3
+# Debian packages: to build (and query the shipped snapshot), and to test and harvest.
+BUILD_DEBS := libsqlite3-dev sqlite3
+TEST_DEBS  := $(BUILD_DEBS) qemu-system-x86 qemu-system-arm qemu-system-misc qemu-system-ppc python3
 
 QCPU_RELEASE := .build/release/qcpu
 
-.PHONY: all build release deps test demo snapshots bench fixtures install clean
+.PHONY: all build release deps build-deps test demo snapshots bench fixtures install clean
 
 all: build
 
-deps:
-	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs the Debian packages in $(1) that are missing (as root, as on CI).
+define install_debs
+	@missing=""; for p in $(1); do dpkg -s $$p 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+endef
 
-build:
+build-deps:
+	$(call install_debs,$(BUILD_DEBS))
+
+deps:
+	$(call install_debs,$(TEST_DEBS))
+
+build: build-deps
 	$(SWIFT) build
 
-release:
+release: build-deps
 	$(SWIFT) build -c release
 
 # The main job on the shipped snapshot: no QEMU needed.

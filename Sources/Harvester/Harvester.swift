@@ -195,7 +195,11 @@ public struct Harvester: Sendable {
                     } catch let error as QMPError {
                         if error.code == .processExited, error.beforeGreeting,
                            let status = error.exitStatus, status.hasPrefix("exited"), status != "exited 0" {
-                            return (i, .refused(key, error.stderr ?? status))
+                            // Warnings and missing-module notes vary with the installed packages; keep the error.
+                            let reason = (error.stderr ?? "").components(separatedBy: " | ")
+                                .filter { !$0.contains("warning:") && !$0.contains("do you want to install") }
+                                .joined(separator: " ")
+                            return (i, .refused(key, reason.isEmpty ? status : reason))
                         }
                         logger.error("\(key.binary) \(key.machine) \(key.accel): \(error)")
                         return (i, .failed(key, "\(error.code): \(error)"))

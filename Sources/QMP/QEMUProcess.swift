@@ -62,6 +62,8 @@ public enum QEMUProcess {
         do {
             outcome = try await Subprocess.run(
                 .path(FilePath(exe)), arguments: Arguments(args),
+                // No audio backend probing: its warnings depend on which optional packages are installed.
+                environment: .inherit.updating(["QEMU_AUDIO_DRV": "none"]),
                 input: .inputWriter, output: .sequence,
                 error: .fileDescriptor(FileDescriptor(rawValue: fd), closeAfterSpawningProcess: true)
             ) { execution -> Result<R, QMPError> in
@@ -129,7 +131,7 @@ public enum QEMUProcess {
     private static func readTail(_ path: String) -> String {
         guard let data = FileManager.default.contents(atPath: path) else { return "" }
         let text = String(decoding: data.suffix(2048), as: UTF8.self)
-        return text.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
+        return text.split(whereSeparator: \.isNewline).suffix(8).joined(separator: " | ")
     }
 
     private static let setprivPath: String? = {

@@ -43,7 +43,15 @@ extension SnapshotReader {
             s.machines.append(MachineRecord(binary: binary, name: row["name"], info: try json(row["info"], path)))
         }
         var models: [Int: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, name FROM model") { models[row["id"]] = row["name"] }
+        var typenames: [Int: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, name, typename FROM model") {
+            models[row["id"]] = row["name"]
+            typenames[row["id"]] = row["typename"]
+        }
+        var lists: [Int: [String]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, features FROM feature_list") {
+            lists[row["id"]] = strings(try json(row["features"], path))
+        }
         func key(_ row: Row) -> SessionKey {
             let m = machines[row["machine_id"]] ?? ("?", "?")
             return SessionKey(binary: m.binary, machine: m.name, accel: row["accel"])
@@ -54,11 +62,11 @@ extension SnapshotReader {
                 message: row["message"], unsupported: strings(try json(row["unsupported"], path))))
         }
         for row in try Row.fetchAll(db, sql: "SELECT * FROM cpu_definition") {
-            let unavailable: String? = row["unavailable_features"]
+            let unavailable: Int? = row["unavailable_id"]
             s.definitions.append(CPUDefinitionRecord(
-                session: key(row), name: models[row["model_id"]] ?? "?", typename: row["typename"],
+                session: key(row), name: models[row["model_id"]] ?? "?", typename: typenames[row["model_id"]] ?? "",
                 aliasOf: row["alias_of"], isStatic: row["static"], migrationSafe: row["migration_safe"],
-                deprecated: row["deprecated"], unavailableFeatures: try unavailable.map { strings(try json($0, path)) }))
+                deprecated: row["deprecated"], unavailableFeatures: unavailable.flatMap { lists[$0] }))
         }
         let sets = try loadPropertySets(db, path: path)
         for row in try Row.fetchAll(db, sql: "SELECT * FROM expansion") {

@@ -38,7 +38,7 @@ public enum SnapshotSchema {
         """
         CREATE TABLE model (
           id INTEGER PRIMARY KEY, binary_id INTEGER NOT NULL REFERENCES binary(id),
-          name TEXT NOT NULL, UNIQUE (binary_id, name)) STRICT
+          name TEXT NOT NULL, typename TEXT, UNIQUE (binary_id, name)) STRICT
         """,
         """
         CREATE TABLE session (
@@ -49,10 +49,13 @@ public enum SnapshotSchema {
         """
         CREATE TABLE cpu_definition (
           machine_id INTEGER NOT NULL, accel TEXT NOT NULL, model_id INTEGER NOT NULL REFERENCES model(id),
-          typename TEXT NOT NULL, alias_of TEXT, static INTEGER NOT NULL, migration_safe INTEGER,
-          deprecated INTEGER NOT NULL, unavailable_features TEXT,
+          alias_of TEXT, static INTEGER NOT NULL, migration_safe INTEGER, deprecated INTEGER NOT NULL,
+          unavailable_id INTEGER REFERENCES feature_list(id),
           PRIMARY KEY (machine_id, accel, model_id),
           FOREIGN KEY (machine_id, accel) REFERENCES session(machine_id, accel)) WITHOUT ROWID, STRICT
+        """,
+        """
+        CREATE TABLE feature_list (id INTEGER PRIMARY KEY, features TEXT NOT NULL UNIQUE) STRICT
         """,
         """
         CREATE TABLE prop (
@@ -109,10 +112,11 @@ public enum SnapshotSchema {
         """
         CREATE VIEW cpu_models (binary, machine, accel, model, alias_of, typename, static,
                                 migration_safe, deprecated, unavailable_features) AS
-          SELECT b.name, m.name, d.accel, mo.name, d.alias_of, d.typename, d.static,
-                 d.migration_safe, d.deprecated, d.unavailable_features
+          SELECT b.name, m.name, d.accel, mo.name, d.alias_of, mo.typename, d.static,
+                 d.migration_safe, d.deprecated, f.features
           FROM cpu_definition d JOIN machine m ON m.id = d.machine_id
           JOIN binary b ON b.id = m.binary_id JOIN model mo ON mo.id = d.model_id
+          LEFT JOIN feature_list f ON f.id = d.unavailable_id
         """,
         """
         CREATE VIEW expansions (binary, machine, accel, model, type, variant, result_model,
@@ -130,6 +134,6 @@ public enum SnapshotSchema {
     ]
 
     /// The tables a valid snapshot has.
-    public static let tables = ["binary", "cpu_definition", "expansion", "host", "machine", "meta", "model",
+    public static let tables = ["binary", "cpu_definition", "expansion", "feature_list", "host", "machine", "meta", "model",
                                 "prop", "prop_default", "propset", "qom_propset", "qom_type", "session", "shape"]
 }

@@ -32,10 +32,12 @@ public struct SnapshotValidator {
         let meta = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
             (($0["key"] as String), ($0["value"] as String))
         })
-        for key in ["schema_version", "qcpu_version", "qemu_version", "qemu_package", "harvest_time", "coverage"]
+        for key in ["schema_version", "qcpu_version", "qemu_version", "qemu_package", "harvest_time", "harvest_epoch",
+                    "coverage", "unsupported"]
         where meta[key] == nil { problems.append("meta lacks \(key)") }
-        if let v = meta["schema_version"], v != String(SnapshotSchema.version) {
-            problems.append("meta schema_version \(v) differs from the header's \(SnapshotSchema.version)")
+        let header = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? -1
+        if let v = meta["schema_version"], v != String(header) {
+            problems.append("meta schema_version \(v) differs from the header's user_version \(header)")
         }
         let checks: [(String, String)] = [
             ("SELECT count(*) FROM (SELECT 1 FROM propset GROUP BY shape_id, overrides HAVING count(*) > 1)",
@@ -49,6 +51,8 @@ public struct SnapshotValidator {
              "defaults that name another prop"),
             ("SELECT count(*) FROM qom_propset WHERE id NOT IN (SELECT qom_propset_id FROM qom_type)",
              "QOM property lists no type uses"),
+            ("SELECT count(*) FROM feature_list WHERE id NOT IN (SELECT unavailable_id FROM cpu_definition WHERE unavailable_id IS NOT NULL)",
+             "feature lists no definition uses"),
             ("SELECT count(*) FROM cpu_definition d LEFT JOIN session s USING (machine_id, accel) WHERE s.status IS NULL",
              "CPU definitions without a session"),
         ]
@@ -70,12 +74,18 @@ public struct SnapshotValidator {
         for row in try Row.fetchAll(db, sql: "SELECT id, names FROM shape") {
             shapes[row[0]] = Set(((try? JSONParser.parse(row[1] as String))?.arrayValue ?? []).compactMap(\.stringValue))
         }
+        let defaultNames = Set(defaults.compactMap { pairName[$0] })
         var used = Set<Int>()
         var bad = 0
         for row in try Row.fetchAll(db, sql: "SELECT shape_id, overrides FROM propset") {
             let ids = ((try? JSONParser.parse(row[1] as String))?.arrayValue ?? []).compactMap(\.intValue)
             let names = shapes[row[0]] ?? []
-            if ids != ids.sorted() { bad += 1; continue }
+            let overridden = ids.compactMap { pairName[$0] }
+            // Strictly increasing ids, one per name, each a name of the shape and not the default.
+            if zip(ids, ids.dropFirst()).contains(where: { $0 >= $1 }) || Set(overridden).count != ids.count {
+                bad += 1
+                continue
+            }
             for id in ids {
                 guard let name = pairName[id], names.contains(name), !defaults.contains(id) else { bad += 1; break }
                 used.insert(id)
@@ -83,6 +93,8 @@ public struct SnapshotValidator {
         }
         var problems: [String] = []
         if bad > 0 { problems.append("\(bad) property sets with bad overrides") }
+        let undefaulted = shapes.values.reduce(into: Set<String>()) { $0.formUnion($1) }.subtracting(defaultNames)
+        if !undefaulted.isEmpty { problems.append("\(undefaulted.count) prop names without a default") }
         defaults.formUnion(used)
         let unused = pairName.count - defaults.count
         if unused > 0 { problems.append("\(unused) props no set uses") }

@@ -29,14 +29,24 @@ public struct SnapshotWriter {
         let temp = (dir as NSString).appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UUID().uuidString.prefix(8))")
         do {
             try db.inDatabase { db in try db.execute(sql: "VACUUM INTO ?", arguments: [temp]) }
+            try Self.sync(temp, path: path)
             guard rename(temp, path) == 0 else {
                 throw SnapshotError(.cannotWrite, path: path, String(cString: strerror(errno)))
             }
+            try? Self.sync(dir.isEmpty ? "." : dir, path: path)
         } catch {
             unlink(temp)
             if let error = error as? SnapshotError { throw error }
             throw SnapshotError(.cannotWrite, path: path, "\(error)")
         }
+    }
+
+    /// Flushes a file (or directory) to disk, so a rename never exposes unwritten data.
+    private static func sync(_ file: String, path: String) throws {
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SnapshotError(.cannotWrite, path: path, "cannot open \(file) to sync") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw SnapshotError(.cannotWrite, path: path, String(cString: strerror(errno))) }
     }
 
     private func insert(_ s: Snapshot, into db: Database) throws {
@@ -65,25 +75,40 @@ public struct SnapshotWriter {
                 m.defaultCPUType, m.info.canonicalText])
         }
         func mid(_ k: SessionKey) throws -> Int { try id(machineID, k.binary + "\u{0}" + k.machine, "machine \(k)") }
+        var typenames: [String: String] = [:]
+        for d in s.definitions {
+            let key = d.session.binary + "\u{0}" + d.name
+            if let known = typenames[key], known != d.typename {
+                throw SnapshotError(.corrupt, path: "snapshot", "model \(d.name) has two QOM types: \(known), \(d.typename)")
+            }
+            typenames[key] = d.typename
+        }
         let modelKeys = Set(s.definitions.map { $0.session.binary + "\u{0}" + $0.name }
             + s.expansions.map { $0.key.session.binary + "\u{0}" + $0.key.model }).sorted()
         var modelID: [String: Int] = [:]
         for (i, key) in modelKeys.enumerated() {
             modelID[key] = i + 1
             let parts = key.split(separator: "\u{0}", maxSplits: 1).map(String.init)
-            try db.execute(sql: "INSERT INTO model VALUES (?, ?, ?)",
-                           arguments: [i + 1, try id(binaryID, parts[0], "binary"), parts[1]])
+            try db.execute(sql: "INSERT INTO model VALUES (?, ?, ?, ?)",
+                           arguments: [i + 1, try id(binaryID, parts[0], "binary"), parts[1], typenames[key]])
         }
         for r in s.sessions {
             try db.execute(sql: "INSERT INTO session VALUES (?, ?, ?, ?, ?, ?)", arguments: [
                 try mid(r.key), r.key.accel, r.host.map { hostID[$0]! }, r.status, r.message,
                 JSONValue.array(r.unsupported.map { .string($0) }).canonicalText])
         }
+        func featureText(_ list: [String]) -> String { JSONValue.array(list.map { .string($0) }).canonicalText }
+        let lists = Set(s.definitions.compactMap { $0.unavailableFeatures.map(featureText) }).sorted()
+        var listID: [String: Int] = [:]
+        for (i, text) in lists.enumerated() {
+            listID[text] = i + 1
+            try db.execute(sql: "INSERT INTO feature_list VALUES (?, ?)", arguments: [i + 1, text])
+        }
         for d in s.definitions {
-            try db.execute(sql: "INSERT INTO cpu_definition VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
-                try mid(d.session), d.session.accel, modelID[d.session.binary + "\u{0}" + d.name]!, d.typename,
+            try db.execute(sql: "INSERT INTO cpu_definition VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+                try mid(d.session), d.session.accel, modelID[d.session.binary + "\u{0}" + d.name]!,
                 d.aliasOf, d.isStatic, d.migrationSafe, d.deprecated,
-                d.unavailableFeatures.map { JSONValue.array($0.map { .string($0) }).canonicalText }])
+                d.unavailableFeatures.map { listID[featureText($0)]! }])
         }
         var sets = Set<PropertySet>()
         for e in s.expansions { if case .expanded(_, let props) = e.outcome { sets.insert(props) } }
@@ -141,7 +166,7 @@ public struct SnapshotWriter {
         let coverage: JSONValue = [
             "binaries": .array(s.binaries.map { .string($0.name) }),
             "accelerators": .array(Set(s.sessions.map(\.key.accel)).sorted().map { .string($0) }),
-            "machine-types": .int(s.machines.count),
+            "machine-types": .int(Set(s.sessions.map { "\($0.key.binary) \($0.key.machine)" }).count),
             "sessions": .int(s.sessions.count),
             "refused-sessions": .array(refused),
             "host-dependent": .bool(s.sessions.contains { $0.host != nil }),
