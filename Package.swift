@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "QMP", targets: ["QMP"]),
         .library(name: "SnapshotStore", targets: ["SnapshotStore"]),
         .library(name: "Harvester", targets: ["Harvester"]),
+        .library(name: "CPUQuery", targets: ["CPUQuery"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,19 +36,23 @@ let package = Package(
                 "QMP", "SnapshotStore",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .target(
+            name: "CPUQuery",
+            dependencies: ["QMP", "SnapshotStore"]),
         .executableTarget(
             name: "qcpu",
             dependencies: [
-                "QMP", "SnapshotStore", "Harvester",
+                "QMP", "SnapshotStore", "Harvester", "CPUQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
-            name: "QCPUTestSupport", dependencies: ["QMP", "SnapshotStore", "Harvester"],
+            name: "QCPUTestSupport", dependencies: ["QMP", "SnapshotStore", "Harvester", "CPUQuery"],
             path: "Tests/QCPUTestSupport", resources: [.copy("Fixtures")]),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "QCPUTestSupport"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "HarvesterTests", dependencies: ["Harvester", "SnapshotStore", "QMP", "QCPUTestSupport"]),
+        .testTarget(name: "CPUQueryTests", dependencies: ["CPUQuery", "SnapshotStore", "Harvester", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "qcpuTests", dependencies: ["SnapshotStore", "QCPUTestSupport"], resources: [.copy("Expected")]),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import QMP
+import Synchronization
 
 /// Opens a snapshot file read-only (`immutable=1`, so files in read-only system directories
 /// open for any user) after checking its header.
@@ -11,6 +12,8 @@ public final class SnapshotReader: Sendable {
     public let header: SnapshotHeader
     /// The read-only database connection.
     public let database: DatabaseQueue
+    /// Decoded shared parts of the property sets, loaded on first use.
+    let decoderCache = Mutex<PropertyDecoder?>(nil)
 
     /// Opens `path`.
     ///

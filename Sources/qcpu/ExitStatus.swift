@@ -1,4 +1,5 @@
 import ArgumentParser
+import CPUQuery
 import Foundation
 import Harvester
 import SnapshotStore
@@ -11,6 +12,19 @@ enum ExitStatus {
     static let noInput: Int32 = 66
     static let unavailable: Int32 = 69
     static let cannotCreate: Int32 = 73
+    static let ioError: Int32 = 74
+
+    /// The status for a query error.
+    static func of(_ error: QueryError) -> Int32 {
+        switch error.code {
+        case .noSnapshot: return noInput
+        case .unreadableSearchPath: return ioError
+        case .badSnapshot: return error.snapshotError.map { of($0) } ?? dataError
+        case .unknownName: return usage
+        case .qemuUnavailable: return unavailable
+        default: return failure
+        }
+    }
 
     /// The status for a snapshot error.
     static func of(_ error: SnapshotError) -> Int32 {
@@ -45,6 +59,8 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
         return try await body()
     } catch let error as SnapshotError {
         throw fail("\(error)", status: ExitStatus.of(error))
+    } catch let error as QueryError {
+        throw fail("\(error)", status: ExitStatus.of(error))
     } catch let error as HarvestError {
         var text = error.message
         for f in error.failures { text += "\n  \(f)" }
@@ -54,7 +70,7 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
 
 /// Output formats of the inspecting commands.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json
+    case table, json, plain
 }
 
 /// Writes a line to stderr.

@@ -47,7 +47,7 @@ struct InfoCommand: AsyncParsableCommand {
                     ],
                 ]
                 print(json.prettyText)
-            case .table:
+            case .table, .plain:
                 var rows: [(String, String)] = [
                     ("file", file),
                     ("schema version", String(reader.header.schemaVersion)),
@@ -67,7 +67,9 @@ struct InfoCommand: AsyncParsableCommand {
                 ]
                 for u in unsupported { rows.append(("unsupported", u)) }
                 let width = rows.map(\.0.count).max() ?? 0
-                for (k, v) in rows { print(k.padding(toLength: width + 2, withPad: " ", startingAt: 0) + v) }
+                for (k, v) in rows {
+                    print(format == .plain ? "\(k)\t\(v)" : k.padding(toLength: width + 2, withPad: " ", startingAt: 0) + v)
+                }
             }
         }
     }

@@ -7,13 +7,23 @@ struct QCPU: AsyncParsableCommand {
         commandName: "qcpu",
         abstract: "Know what every QEMU CPU model is, without starting QEMU.",
         discussion: """
-            Harvest QEMU binaries × machine types × CPU models × accelerators over QMP into \
-            versioned SQLite snapshots, and inspect those snapshots offline.
+            Answers CPU-model questions from versioned SQLite snapshots with no QEMU running, \
+            probing a live QEMU of the same version (and caching the answer) when a row is \
+            missing. Harvests QEMU binaries × machine types × CPU models × accelerators over QMP \
+            into such snapshots.
 
-            Exit status: 0 success; 1 failure (sessions failed, invalid snapshot); 64 usage \
-            error; 65 bad snapshot or bad data; 66 snapshot not found; 69 QEMU unavailable; \
-            73 cannot write the output.
+            Snapshots are looked for in: --snapshot FILE, $QCPU_SNAPSHOT_PATH, \
+            $XDG_DATA_HOME/qcpu, $XDG_CACHE_HOME/qcpu (live answers), /etc/qcpu/snapshots, \
+            <prefix>/share/qcpu/snapshots, and a source checkout's Snapshots/ ('qcpu path').
+
+            Exit status: 0 success; 1 failure (sessions failed, invalid snapshot, probe failed); \
+            64 usage error or unknown name; 65 bad snapshot or bad data; 66 snapshot not found; \
+            69 QEMU unavailable; 73 cannot write the output; 74 cannot read a directory on the \
+            search path.
             """,
         version: "0.1.0",
-        subcommands: [HarvestCommand.self, InfoCommand.self, ValidateCommand.self, MergeCommand.self])
+        subcommands: [
+            ModelsCommand.self, MachinesCommand.self, ShowCommand.self, FeaturesCommand.self, WhichCommand.self,
+            PathCommand.self, HarvestCommand.self, InfoCommand.self, ValidateCommand.self, MergeCommand.self,
+        ])
 }

@@ -1,0 +1,180 @@
+import QMP
+import SnapshotStore
+
+extension CPUQuery {
+    /// The machine types of the binary.
+    public func machines() async throws -> Answer<[MachineInfo]> {
+        let (located, source) = try await machineSource()
+        let rows = try located.reader.machines(binary: binary).map { m in
+            MachineInfo(name: m.name, alias: m.info["alias"]?.stringValue,
+                        defaultCPUType: m.info["default-cpu-type"]?.stringValue,
+                        isDefault: m.info["is-default"]?.boolValue ?? false,
+                        deprecated: m.info["deprecated"]?.boolValue ?? false)
+        }
+        return Answer(value: rows, source: source)
+    }
+
+    /// The CPU models on `machine` (default: the binary's default machine type) under `accel`,
+    /// versions grouped under their unversioned name.
+    public func models(machine: String? = nil, accel: String = "tcg") async throws -> Answer<(machine: String, models: [ModelSummary])> {
+        let machine = try await resolveMachine(machine)
+        let (located, source) = try await sessionSource(machine: machine, accel: accel)
+        let defs = try located.reader.definitions(binary: binary, machine: machine, accel: accel)
+        let names = Set(defs.map(\.name))
+        var versionsOf: [String: [String]] = [:]
+        for d in defs {
+            if let base = Self.versionBase(d.name), names.contains(base) { versionsOf[base, default: []].append(d.name) }
+        }
+        let summaries = defs.compactMap { d -> ModelSummary? in
+            if let base = Self.versionBase(d.name), names.contains(base) { return nil }
+            return ModelSummary(
+                name: d.name, aliasOf: d.aliasOf,
+                versions: (versionsOf[d.name] ?? []).sorted { Self.versionNumber($0) < Self.versionNumber($1) },
+                deprecated: d.deprecated, isStatic: d.isStatic, migrationSafe: d.migrationSafe,
+                unavailableFeatures: d.unavailableFeatures)
+        }
+        return Answer(value: (machine, summaries), source: source)
+    }
+
+    /// Everything about `model` on `machine` under `accel`.
+    public func detail(model: String, machine: String? = nil, accel: String = "tcg") async throws -> Answer<ModelDetail> {
+        let machine = try await resolveMachine(machine)
+        let (located, source) = try await sessionSource(machine: machine, accel: accel, model: model)
+        let reader = located.reader
+        let defs = try reader.definitions(binary: binary, machine: machine, accel: accel)
+        guard let definition = defs.first(where: { $0.name == model }) else {
+            throw QueryError.unknown("CPU model", model, among: defs.map(\.name),
+                                     context: "on \(machine) (\(binary), QEMU \(version))")
+        }
+        guard case .expanded(_, let props)? = try reader.expansion(binary: binary, machine: machine, accel: accel, model: model) else {
+            throw QueryError(.qemuUnavailable, "QEMU \(version) gives no expansion of \(model) on \(machine) under \(accel)")
+        }
+        let canonical = try featureNames(reader, full: props)
+        var features: [(String, Bool)] = []
+        var identity: [PropertySet.Property] = []
+        var other: [PropertySet.Property] = []
+        for p in props.properties {
+            if FeatureNames.identity.contains(p.name), binaryIsX86 { identity.append(p); continue }
+            if let b = p.value.boolValue, let c = FeatureNames.canonical(p.name, in: canonical) {
+                if c == p.name { features.append((p.name, b)) }
+                continue  // another spelling of a feature
+            }
+            other.append(p)
+        }
+        var staticExpansion: (String, [String])?
+        if case .expanded(let name, let s)? = try reader.expansion(binary: binary, machine: machine, accel: accel,
+                                                                  model: model, type: "static") {
+            staticExpansion = (name, s.properties.filter { $0.value == .bool(true) }.map(\.name))
+        }
+        let compat = try compatDelta(reader, model: model, machine: machine, accel: accel, props: props)
+        return Answer(value: ModelDetail(binary: binary, machine: machine, accel: accel, model: model,
+                                         definition: definition, features: features, identity: identity, other: other,
+                                         staticExpansion: staticExpansion, compat: compat), source: source)
+    }
+
+    /// The models on `machine` under `accel` that carry `feature`.
+    public func carriers(feature: String, machine: String? = nil, accel: String = "tcg") async throws
+        -> Answer<(machine: String, feature: String, models: [String])>
+    {
+        let machine = try await resolveMachine(machine)
+        let (located, source) = try await sessionSource(machine: machine, accel: accel)
+        let all = try located.reader.expansions(binary: binary, machine: machine, accel: accel)
+        let name = try resolveFeature(feature, located.reader, sample: all.first?.props)
+        let models = all.filter { $0.props[name] == .bool(true) }.map(\.model)
+        return Answer(value: (machine, name, models), source: source)
+    }
+
+    /// On which harvested machine types `model` has `feature` on or off, under `accel`.
+    public func featureAcrossMachines(model: String, feature: String, accel: String = "tcg") async throws
+        -> Answer<(feature: String, machines: [(machine: String, enabled: Bool)])>
+    {
+        let (located, source) = try await machineSource()
+        var rows: [(machine: String, props: PropertySet)] = []
+        var from = located
+        var answerSource = source
+        for c in candidates {
+            rows = try c.reader.expansionsAcrossMachines(binary: binary, model: model, accel: accel)
+            if !rows.isEmpty { from = c; answerSource = self.source(c); break }
+        }
+        if rows.isEmpty {
+            let machine = try await resolveMachine(nil)
+            let (l, s) = try await sessionSource(machine: machine, accel: accel, model: model)
+            rows = try l.reader.expansionsAcrossMachines(binary: binary, model: model, accel: accel)
+            from = l
+            answerSource = s
+            if rows.isEmpty {
+                let names = try l.reader.definitions(binary: binary, machine: machine, accel: accel).map(\.name)
+                throw QueryError.unknown("CPU model", model, among: names, context: "(\(binary), QEMU \(version))")
+            }
+        }
+        let name = try resolveFeature(feature, from.reader, sample: rows.first?.props)
+        return Answer(value: (name, rows.map { ($0.machine, $0.props[name]?.boolValue ?? false) }), source: answerSource)
+    }
+
+    /// The canonical feature names of the binary.
+    public func featureList(accel: String = "tcg") async throws -> Answer<[String]> {
+        let machine = try await resolveMachine(nil)
+        let (located, source) = try await sessionSource(machine: machine, accel: accel)
+        let sample = try located.reader.expansions(binary: binary, machine: machine, accel: accel).first?.props
+        return Answer(value: Array(try featureNames(located.reader, full: sample)).map(\.value).sorted(), source: source)
+    }
+
+    // MARK: - Helpers
+
+    var binaryIsX86: Bool { binary.hasSuffix("x86_64") || binary.hasSuffix("i386") }
+
+    /// Normalized spelling → canonical feature name: the boolean props of static expansions
+    /// when the target has them, else the boolean props of the full expansion.
+    func featureNames(_ reader: SnapshotReader, full: PropertySet?) throws -> [String: String] {
+        let names = try reader.staticFeatureNames(binary: binary)
+            ?? Set((full?.properties ?? []).filter { $0.value.boolValue != nil }.map(\.name))
+        var map: [String: String] = [:]
+        for n in names.sorted() where map[FeatureNames.normalized(n)] == nil { map[FeatureNames.normalized(n)] = n }
+        return map
+    }
+
+    func resolveFeature(_ feature: String, _ reader: SnapshotReader, sample: PropertySet?) throws -> String {
+        let names = try featureNames(reader, full: sample)
+        if let c = FeatureNames.canonical(feature, in: names) { return c }
+        throw QueryError.unknown("feature", feature, among: Array(names.values), context: "for \(binary) (QEMU \(version))")
+    }
+
+    /// The props `machine` changes against the newest machine type of its family.
+    func compatDelta(_ reader: SnapshotReader, model: String, machine: String, accel: String, props: PropertySet)
+        throws -> (String, [(String, JSONValue, JSONValue)])?
+    {
+        guard let (family, _) = QEMUVersion.machineFamily(machine) else { return nil }
+        let newest = try reader.machines(binary: binary).map(\.name)
+            .filter { QEMUVersion.machineFamily($0)?.family == family }
+            .max { QEMUVersion.less(QEMUVersion.machineFamily($0)!.version, QEMUVersion.machineFamily($1)!.version) }
+        guard let newest, newest != machine,
+              case .expanded(_, let reference)? = try reader.expansion(binary: binary, machine: newest, accel: accel, model: model)
+        else { return nil }
+        var changes: [(String, JSONValue, JSONValue)] = []
+        for p in props.properties where reference[p.name] != p.value {
+            changes.append((p.name, p.value, reference[p.name] ?? .null))
+        }
+        return (newest, changes)
+    }
+
+    /// `X` for `X-vN`.
+    static func versionBase(_ name: String) -> String? {
+        guard let range = name.range(of: #"-v\d+$"#, options: .regularExpression) else { return nil }
+        return String(name[..<range.lowerBound])
+    }
+
+    static func versionNumber(_ name: String) -> Int {
+        Int(name.split(separator: "v").last ?? "") ?? 0
+    }
+}
+
+extension CPUQuery {
+    /// Machine-type and model names from the snapshots alone (for shell completion).
+    public func knownNames() -> (machines: [String], models: [String]) {
+        guard let located = candidates.first,
+              let machines = try? located.reader.machines(binary: binary) else { return ([], []) }
+        let machine = machines.first { $0.info["is-default"]?.boolValue == true }?.name ?? machines.first?.name ?? ""
+        let models = (try? located.reader.definitions(binary: binary, machine: machine, accel: "tcg"))?.map(\.name) ?? []
+        return (machines.map(\.name), models)
+    }
+}

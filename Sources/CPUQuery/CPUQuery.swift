@@ -1,0 +1,204 @@
+import Foundation
+import QMP
+import SnapshotStore
+import Synchronization
+
+/// Answers CPU-model questions from snapshots, with no QEMU running; when a row is missing
+/// and a QEMU of the same version is installed, probes it live (through ``LiveProbing``) and
+/// caches the answer in the user's cache snapshot, so the next ask is offline.
+public final class CPUQuery: Sendable {
+    /// How live probing is used.
+    public enum Mode: Sendable {
+        /// Snapshots first, live probe for missing rows.
+        case auto
+        /// Never start QEMU.
+        case offline
+        /// Always ask a live QEMU (and refresh the cache).
+        case live
+    }
+
+    /// Which QEMU a question is about.
+    public struct Target: Sendable {
+        /// `--qemu PATH`: that binary (its version is read from it).
+        public var qemu: String?
+        /// `--qemu-version V`.
+        public var version: String?
+        /// Target architecture when no binary is named (`x86_64`).
+        public var arch: String
+        /// Creates a target.
+        public init(qemu: String? = nil, version: String? = nil, arch: String = "x86_64") {
+            self.qemu = qemu
+            self.version = version
+            self.arch = arch
+        }
+    }
+
+    struct Located: Sendable {
+        var origin: String
+        var path: String
+        var reader: SnapshotReader
+        var version: String
+        var package: String
+    }
+
+    let locator: SnapshotLocator
+    let mode: Mode
+    let prober: (any LiveProbing)?
+    /// The binary questions are about (`qemu-system-x86_64`).
+    public let binary: String
+    /// The QEMU version questions are about.
+    public let version: String
+    let qemuPath: String?
+    private let state: Mutex<[Located]>
+
+    /// Opens the snapshots on `locator`'s search path and picks the QEMU version to answer for.
+    ///
+    /// - Throws: ``QueryError`` when the path cannot be read, a snapshot is bad, or there is
+    ///   neither a snapshot nor a QEMU to answer from.
+    public init(locator: SnapshotLocator, target: Target = Target(), mode: Mode = .auto,
+                prober: (any LiveProbing)? = nil) throws(QueryError) {
+        self.locator = locator
+        self.mode = mode
+        self.prober = prober
+        var located: [Located] = []
+        for (origin, path) in try locator.files() {
+            do {
+                let reader = try SnapshotReader(path: path)
+                let meta = try reader.meta()
+                located.append(Located(origin: origin, path: path, reader: reader,
+                                       version: meta["qemu_version"] ?? "", package: meta["qemu_package"] ?? ""))
+            } catch let error as SnapshotError {
+                throw QueryError(.badSnapshot, error.description, snapshotError: error)
+            } catch {
+                throw QueryError(.badSnapshot, "\(path): \(error)")
+            }
+        }
+        if let qemu = target.qemu {
+            guard FileManager.default.isExecutableFile(atPath: qemu) else {
+                throw QueryError(.qemuUnavailable, "\(qemu): not an executable QEMU binary")
+            }
+            guard let v = QEMUVersion.of(binary: qemu) else {
+                throw QueryError(.qemuUnavailable, "\(qemu): cannot read its version (\(qemu) --version)")
+            }
+            version = v
+            binary = (qemu as NSString).lastPathComponent
+            qemuPath = qemu
+        } else if let v = target.version {
+            version = v
+            binary = "qemu-system-\(target.arch)"
+            qemuPath = nil
+        } else {
+            guard let newest = located.map(\.version).max(by: QEMUVersion.less) else {
+                let searched = locator.searchPath.map(\.path).joined(separator: ", ")
+                throw QueryError(.noSnapshot, "no snapshot found (searched \(searched)); install qcpu's snapshots, harvest one with 'qcpu harvest -o FILE', or name one with --snapshot or QCPU_SNAPSHOT_PATH")
+            }
+            version = newest
+            binary = "qemu-system-\(target.arch)"
+            qemuPath = nil
+        }
+        state = Mutex(located)
+    }
+
+    /// The snapshots of the chosen version, in search order.
+    var candidates: [Located] { state.withLock { $0.filter { $0.version == version } } }
+
+    /// Every QEMU build the snapshots on the search path cover.
+    public func builds() throws -> [BuildInfo] {
+        try state.withLock { $0 }.map { l in
+            let binaries = try l.reader.load().binaries.map { ($0.name, $0.arch, $0.accelerators) }
+            return BuildInfo(version: l.version, package: l.package, file: l.path, origin: l.origin, binaries: binaries)
+        }
+    }
+
+    func source(_ l: Located) -> AnswerSource { l.origin == "cache" ? .cache(l.path) : .snapshot(l.path) }
+
+    /// The first snapshot of the chosen version with `binary`'s machine types, or a live probe.
+    func machineSource() async throws -> (Located, AnswerSource) {
+        if mode != .live {
+            for c in candidates where try !c.reader.machines(binary: binary).isEmpty { return (c, source(c)) }
+        }
+        return try await probe(machines: ["none"], accel: "tcg", models: [], reason: "machine types of \(binary)")
+    }
+
+    /// Resolves a machine name or alias (`q35`) against the known machine types, or the default.
+    func resolveMachine(_ name: String?) async throws -> String {
+        let (located, _) = try await machineSource()
+        let machines = try located.reader.machines(binary: binary)
+        guard let name else {
+            guard let d = machines.first(where: { $0.info["is-default"]?.boolValue == true }) ?? machines.first else {
+                throw QueryError(.unknownName, "\(binary) has no machine types")
+            }
+            return d.name
+        }
+        if machines.contains(where: { $0.name == name }) { return name }
+        if let byAlias = machines.first(where: { $0.info["alias"]?.stringValue == name }) { return byAlias.name }
+        throw QueryError.unknown("machine type", name, among: machines.map(\.name),
+                                 context: "for \(binary) (QEMU \(version))")
+    }
+
+    /// The snapshot holding the session (machine, accel), probing it live when missing.
+    func sessionSource(machine: String, accel: String, model: String? = nil) async throws -> (Located, AnswerSource) {
+        guard ["tcg", "kvm"].contains(accel) else {
+            throw QueryError.unknown("accelerator", accel, among: ["tcg", "kvm"], context: "")
+        }
+        if mode != .live {
+            for c in candidates {
+                guard let session = try c.reader.session(binary: binary, machine: machine, accel: accel) else { continue }
+                if session.status != "ok" {
+                    throw QueryError(.qemuUnavailable, "QEMU \(version) does not start \(binary) -machine \(machine),accel=\(accel): \(session.message ?? session.status)")
+                }
+                if let model, try !c.reader.definitions(binary: binary, machine: machine, accel: accel).contains(where: { $0.name == model }),
+                   try !(JSONParserBridge.modelFilter(c.reader)).isEmpty {
+                    continue  // harvested with --model: this model may be elsewhere
+                }
+                return (c, source(c))
+            }
+        }
+        return try await probe(machines: [machine], accel: accel, models: [],
+                               reason: "\(binary) -machine \(machine),accel=\(accel)")
+    }
+
+    /// Probes live and merges the rows into the cache snapshot, which then answers.
+    func probe(machines: [String], accel: String, models: [String], reason: String) async throws -> (Located, AnswerSource) {
+        let what = "no snapshot has \(reason) for QEMU \(version)"
+        guard mode != .offline else {
+            throw QueryError(.qemuUnavailable, "\(what), and --offline forbids probing; harvest it with 'qcpu harvest' or drop --offline")
+        }
+        guard let prober else { throw QueryError(.qemuUnavailable, "\(what), and live probing is not available") }
+        guard let qemu = qemuPath ?? QEMUVersion.findBinary(named: binary, version: version) else {
+            throw QueryError(.qemuUnavailable, "\(what); install QEMU \(version) (\(binary)) to probe it live, or point at a snapshot that has it with --snapshot")
+        }
+        let fragment: Snapshot
+        do {
+            fragment = try await prober.probe(ProbeRequest(qemu: qemu, machines: machines, accel: accel, models: models))
+        } catch {
+            throw QueryError(.probeFailed, "probing \(qemu) for \(reason) failed: \(error)")
+        }
+        let cachePath = locator.cacheDirectory + "/qemu-\(version).sqlite"
+        do {
+            try FileManager.default.createDirectory(atPath: locator.cacheDirectory, withIntermediateDirectories: true)
+            var parts = [fragment]
+            if let existing = try? SnapshotReader(path: cachePath).load() { parts.insert(existing, at: 0) }
+            let merged = (try? Snapshot.merged(parts)) ?? fragment
+            try SnapshotWriter().write(merged, to: cachePath)
+            let reader = try SnapshotReader(path: cachePath)
+            let located = Located(origin: "cache", path: cachePath, reader: reader, version: version,
+                                  package: fragment.meta.qemuPackage)
+            state.withLock { list in
+                list.removeAll { $0.path == cachePath }
+                list.insert(located, at: 0)
+            }
+            return (located, .live(qemu: qemu, cachedIn: cachePath))
+        } catch {
+            throw QueryError(.probeFailed, "cannot write the cache \(cachePath): \(error)")
+        }
+    }
+}
+
+/// Reads the `--model` filter a snapshot was harvested with.
+enum JSONParserBridge {
+    static func modelFilter(_ reader: SnapshotReader) throws -> [String] {
+        let coverage = try reader.meta()["coverage"] ?? "{}"
+        return (try? JSONParser.parse(coverage))?["model-filter"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+}

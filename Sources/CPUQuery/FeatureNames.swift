@@ -1,0 +1,26 @@
+/// QEMU's spellings of CPU feature names.
+///
+/// x86 full expansions list each feature under every spelling QEMU accepts (`sse4.1`, `sse4-1`,
+/// `sse4_1`; `pni` and `sse3`), while static expansions use one canonical name. qcpu shows the
+/// canonical names and accepts every spelling.
+public enum FeatureNames {
+    /// Aliases that are not just `_`/`.`/`-` variants (from `target/i386/cpu.c`).
+    static let aliases: [String: String] = [
+        "sse3": "pni", "pclmuldq": "pclmulqdq", "xd": "nx", "ffxsr": "fxsr-opt", "i64": "lm",
+    ]
+
+    /// The spelling-independent form: lowercase, `_` and `.` as `-`.
+    public static func normalized(_ name: String) -> String {
+        var n = name.lowercased().replacingOccurrences(of: "_", with: "-").replacingOccurrences(of: ".", with: "-")
+        if let target = aliases[n] { n = normalized(target) }
+        return n
+    }
+
+    /// The canonical name among `canonical` that `name` spells, if any.
+    public static func canonical(_ name: String, in canonical: [String: String]) -> String? {
+        canonical[normalized(name)]
+    }
+
+    /// Props that identify a CPU rather than describe its features (x86).
+    public static let identity = ["vendor", "family", "model", "stepping", "model-id", "level", "xlevel"]
+}

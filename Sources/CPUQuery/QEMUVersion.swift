@@ -1,0 +1,44 @@
+import Foundation
+
+/// QEMU version strings: reading them from a binary, comparing them, finding a binary of one.
+public enum QEMUVersion {
+    /// `X.Y.Z` from `binary --version` ("QEMU emulator version 7.2.22 (Debian ...)").
+    public static func of(binary: String) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--version"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try? out.fileHandleForReading.close()
+        let text = String(decoding: data, as: UTF8.self)
+        guard let range = text.range(of: #"version (\d+\.\d+\.\d+)"#, options: .regularExpression) else { return nil }
+        return String(text[range].dropFirst("version ".count))
+    }
+
+    /// Numeric order of dotted versions (`7.2.22` < `10.0.2`).
+    public static func less(_ a: String, _ b: String) -> Bool {
+        let x = a.split(separator: ".").map { Int($0) ?? 0 }, y = b.split(separator: ".").map { Int($0) ?? 0 }
+        return x.lexicographicallyPrecedes(y)
+    }
+
+    /// The first `name` on `PATH` whose version is `version`.
+    public static func findBinary(named name: String, version: String,
+                                  path: String = ProcessInfo.processInfo.environment["PATH"] ?? "") -> String? {
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate), of(binary: candidate) == version { return candidate }
+        }
+        return nil
+    }
+
+    /// The family of a versioned machine type (`pc-q35-7.2` → `pc-q35`) and its version, or nil.
+    public static func machineFamily(_ machine: String) -> (family: String, version: String)? {
+        guard let range = machine.range(of: #"-\d+(\.\d+)+$"#, options: .regularExpression) else { return nil }
+        return (String(machine[..<range.lowerBound]), String(machine[range].dropFirst()))
+    }
+}
