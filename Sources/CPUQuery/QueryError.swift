@@ -65,7 +65,7 @@ public enum Suggestions {
             if c.count > target.count, c.starts(with: target) { d = min(d, 1) }
             if d <= threshold { scored.append((d, candidate)) }
         }
-        return scored.sorted { $0 < $1 }.prefix(limit).map(\.1)
+        return scored.sorted { ($0.0, $0.1.count, $0.1) < ($1.0, $1.1.count, $1.1) }.prefix(limit).map(\.1)
     }
 
     static func distance(_ a: [UInt8], _ b: [UInt8]) -> Int {
