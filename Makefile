@@ -13,7 +13,7 @@ TEST_DEBS  := $(BUILD_DEBS) qemu-system-x86 qemu-system-arm qemu-system-misc qem
 
 QCPU_RELEASE := .build/release/qcpu
 
-.PHONY: all build release deps build-deps test demo snapshots bench fixtures install clean
+.PHONY: all build release deps build-deps test demo snapshots bench fixtures man install install-check clean
 
 all: build
 
@@ -41,10 +41,10 @@ release: build-deps
 # The main job on the shipped snapshot: no QEMU needed.
 demo: release
 	$(QCPU_RELEASE) validate $(SNAPSHOT)
-	$(QCPU_RELEASE) info $(SNAPSHOT)
-	sqlite3 -header -column $(SNAPSHOT) "SELECT machine, model, alias_of FROM cpu_models \
-	  WHERE binary = 'qemu-system-x86_64' AND accel = 'tcg' AND model = 'Cascadelake-Server' \
-	  AND machine IN ('pc-i440fx-3.1', 'pc-i440fx-4.0', 'pc-q35-7.2', 'microvm')"
+	$(QCPU_RELEASE) builds
+	$(QCPU_RELEASE) show Cascadelake-Server --machine pc-i440fx-3.1 --offline
+	$(QCPU_RELEASE) features --model Cascadelake-Server --feature mpx --offline --format plain | column -t | paste - - - -
+	$(QCPU_RELEASE) which --feature avx512f --machine q35 --offline
 
 test: deps
 	$(SWIFT) build --build-tests
@@ -69,12 +69,36 @@ fixtures: release
 	  --record Tests/QCPUTestSupport/Fixtures/aarch64 -o /tmp/qcpu-fixture-aarch64.sqlite
 
 bench: deps release
-	python3 bench/run_bench.py --qcpu $(QCPU_RELEASE) --qemu $(QEMU_X86) --out docs/benchmarks.md
+	python3 bench/run_bench.py --qcpu $(QCPU_RELEASE) --qemu $(QEMU_X86) --snapshot $(SNAPSHOT) --out docs/benchmarks.md
 
-install: release
+# The man page's date: SOURCE_DATE_EPOCH when set (reproducible packages), else today.
+MAN_DATE := $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(date +%s)} +%Y-%m-%d)
+
+man: release
+	$(SWIFT) package plugin --allow-writing-to-package-directory generate-manual --configuration release \
+	  --date $(MAN_DATE) --authors "the qcpu developers" --section 1 --output-directory .build/man
+
+install: release man
 	install -D -m 0755 $(QCPU_RELEASE) $(DESTDIR)$(PREFIX)/bin/qcpu
 	install -d $(DESTDIR)$(PREFIX)/share/qcpu/snapshots
 	install -m 0644 Snapshots/*.sqlite $(DESTDIR)$(PREFIX)/share/qcpu/snapshots/
+	install -D -m 0644 .build/man/qcpu.1 $(DESTDIR)$(PREFIX)/share/man/man1/qcpu.1
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	$(QCPU_RELEASE) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/qcpu
+	$(QCPU_RELEASE) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_qcpu
+	$(QCPU_RELEASE) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/qcpu.fish
+
+# Installs into a staging directory and asks the installed qcpu a question with no flags.
+install-check:
+	rm -rf .build/stage && $(MAKE) install PREFIX=/usr DESTDIR=$(CURDIR)/.build/stage
+	cd / && env -u QCPU_SNAPSHOT_PATH HOME=/nonexistent $(CURDIR)/.build/stage/usr/bin/qcpu path
+	cd / && env -u QCPU_SNAPSHOT_PATH HOME=/nonexistent $(CURDIR)/.build/stage/usr/bin/qcpu show Cascadelake-Server \
+	  --machine pc-i440fx-3.1 --offline 2>&1 | grep -q 'stepping     5'
+	test -s .build/stage/usr/share/man/man1/qcpu.1
+	grep -q 'Cascadelake-Server' .build/stage/usr/share/bash-completion/completions/qcpu || \
+	  grep -q 'qcpu' .build/stage/usr/share/bash-completion/completions/qcpu
+	@echo "install-check: the installed qcpu answers from $(CURDIR)/.build/stage/usr/share/qcpu/snapshots"
 
 clean:
 	rm -rf .build

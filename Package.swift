@@ -46,6 +46,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .executableTarget(
+            name: "qcpu-bench", dependencies: ["CPUQuery", "SnapshotStore"]),
         .target(
             name: "QCPUTestSupport", dependencies: ["QMP", "SnapshotStore", "Harvester", "CPUQuery"],
             path: "Tests/QCPUTestSupport", resources: [.copy("Fixtures")]),

@@ -6,7 +6,7 @@ Both sides harvest every machine type x CPU model of qemu-system-x86_64 under TC
 (see plain_qmp_loop.py). Rounds alternate between the two so that machine noise hits both.
 Prints a Markdown report and writes it to --out (docs/benchmarks.md).
 """
-import argparse, datetime, json, os, platform, re, statistics, subprocess, sys, tempfile
+import argparse, datetime, json, os, platform, re, statistics, subprocess, sys, tempfile, time
 
 SUMMARY = re.compile(
     r"wall time ([\d.]+) s \(harvest ([\d.]+) s, write ([\d.]+) s\); "
@@ -44,6 +44,73 @@ def run_loop(qemu, accels, jobs):
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def live_question(qemu, machine, model):
+    """The same model-detail question asked the live way: start QEMU, ask, quit."""
+    p = subprocess.Popen([qemu, "-machine", f"{machine},accel=tcg", "-S", "-nodefaults", "-no-user-config",
+                          "-display", "none", "-qmp", "stdio"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    def cmd(n, execute, arguments=None):
+        m = {"execute": execute, "id": n}
+        if arguments is not None:
+            m["arguments"] = arguments
+        p.stdin.write(json.dumps(m).encode() + b"\n")
+        p.stdin.flush()
+        while True:
+            r = json.loads(p.stdout.readline())
+            if "event" not in r:
+                return r
+    p.stdout.readline()
+    cmd(1, "qmp_capabilities")
+    cmd(2, "query-cpu-definitions")
+    cmd(3, "query-cpu-model-expansion", {"type": "full", "model": {"name": model}})
+    cmd(4, "query-cpu-model-expansion", {"type": "static", "model": {"name": model}})
+    cmd(5, "quit")
+    p.wait()
+
+
+def timed(fn, n):
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return sorted(out)
+
+
+def query_section(a):
+    """Query latency: in-process, the CLI end to end, and a live QEMU, on the same question."""
+    snapshot, model, machine = a.snapshot, "Cascadelake-Server", "pc-i440fx-3.1"
+    bench = os.path.join(os.path.dirname(a.qcpu), "qcpu-bench")
+    inproc = json.loads(subprocess.run([bench, snapshot, model, machine, "2112"], capture_output=True,
+                                       text=True, check=True).stdout)
+    cli_args = [a.qcpu, "show", model, "--machine", machine, "--format", "json", "--snapshot", snapshot]
+    cli = timed(lambda: subprocess.run(cli_args, capture_output=True, check=True), 30)
+    live = timed(lambda: live_question(a.qemu, machine, model), 15)
+    med = statistics.median
+    pct = lambda xs, q: xs[min(len(xs) - 1, int(len(xs) * q))]
+    return [
+        "## Query latency",
+        "",
+        f"The model-detail question (`{model}` on `{machine}`, TCG: definition, features, identity and other props, "
+        "static expansion, changes against the newest machine type of the family), three ways. In-process: "
+        f"`CPUQuery.detail` in `qcpu-bench`, {inproc['iterations']} questions rotating over every model on four "
+        "machine types. CLI: `qcpu show ... --format json --snapshot` run 30 times, process start included. "
+        "Live: a minimal Python QMP client starting a paused QEMU with that machine type and asking "
+        "`query-cpu-definitions` and both expansions, then `quit`, 15 times.",
+        "",
+        "| way | median | p99 (in-process) / max | ratio to live (median) |",
+        "|---|---:|---:|---:|",
+        f"| in-process (`CPUQuery.detail`) | {inproc['p50_us'] / 1000:.3f} ms | {inproc['p99_us'] / 1000:.3f} ms | "
+        f"{med(live) * 1e6 / inproc['p50_us']:.0f}x faster |",
+        f"| `qcpu show` end to end | {med(cli) * 1000:.1f} ms | {cli[-1] * 1000:.1f} ms | {med(live) / med(cli):.1f}x faster |",
+        f"| live QEMU | {med(live) * 1000:.1f} ms | {live[-1] * 1000:.1f} ms | 1x |",
+        "",
+        f"First question in a new process (opening the snapshot, loading shared tables): {inproc['first_us'] / 1000:.1f} ms.",
+        "Targets (issue: query): in-process p99 under 1 ms; the CLI at least 3x faster than the live probe.",
+        "",
+    ]
+
+
 def cpu_model():
     try:
         for line in open("/proc/cpuinfo"):
@@ -61,10 +128,34 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--out", default="docs/benchmarks.md")
+    ap.add_argument("--snapshot", default="Snapshots/qemu-7.2.22.sqlite")
+    ap.add_argument("--sections", default="harvest,query")
     a = ap.parse_args()
+    sections = a.sections.split(",")
     accels = ["tcg", "kvm"] if kvm_usable() else ["tcg"]
     qemu_version = subprocess.run([a.qemu, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
 
+    header = [
+        "# Benchmarks",
+        "",
+        f"Measured by `make bench` on {datetime.date.today().isoformat()}: {os.cpu_count()} cores "
+        f"({cpu_model()}), {qemu_version}. Every number below is from that one run. libvirt is not "
+        "installed on this machine, so its probe is not measured.",
+        "",
+    ]
+    body = []
+    if "harvest" in sections:
+        body += harvest_section(a, accels)
+    if "query" in sections:
+        body += query_section(a)
+    report = "\n".join(header + body)
+    print(report)
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    with open(a.out, "w") as f:
+        f.write(report)
+
+
+def harvest_section(a, accels):
     qcpu_runs, loop_runs = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(a.rounds):
@@ -83,17 +174,12 @@ def main():
     sessions = loop_runs[-1]["sessions"]
     commands = loop_runs[-1]["commands"]
 
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Measured by `make bench` on {datetime.date.today().isoformat()}: {os.cpu_count()} cores "
-        f"({cpu_model()}), {qemu_version}. Medians of {a.rounds} alternating rounds; "
-        "every number below is from that one run.",
-        "",
+    return [
         "## Full x86_64 harvest",
         "",
         f"Every machine type x CPU model of `{os.path.basename(a.qemu)}` under {' and '.join(accels).upper()} "
-        f"({sessions} QEMU processes, {commands} QMP commands, {a.jobs} at a time): `qcpu harvest` "
+        f"({sessions} QEMU processes, {commands} QMP commands, {a.jobs} at a time), medians of {a.rounds} "
+        "alternating rounds: `qcpu harvest` "
         "(write included) against `bench/plain_qmp_loop.py`, a minimal Python driver sending the same "
         "commands with the same parallelism and storing nothing. The loop stands for QEMU's own work.",
         "",
@@ -110,11 +196,6 @@ def main():
         "Targets (issue: harvester): qcpu within 1.1x of the plain loop; snapshot under 5 MB.",
         "",
     ]
-    report = "\n".join(lines)
-    print(report)
-    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    with open(a.out, "w") as f:
-        f.write(report)
 
 
 if __name__ == "__main__":

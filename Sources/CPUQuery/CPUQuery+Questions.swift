@@ -41,8 +41,8 @@ extension CPUQuery {
         let machine = try await resolveMachine(machine)
         let (located, source) = try await sessionSource(machine: machine, accel: accel, model: model)
         let reader = located.reader
-        let defs = try reader.definitions(binary: binary, machine: machine, accel: accel)
-        guard let definition = defs.first(where: { $0.name == model }) else {
+        guard let definition = try reader.definition(binary: binary, machine: machine, accel: accel, model: model) else {
+            let defs = try reader.definitions(binary: binary, machine: machine, accel: accel)
             throw QueryError.unknown("CPU model", model, among: defs.map(\.name),
                                      context: "on \(machine) (\(binary), QEMU \(version))")
         }
@@ -50,17 +50,27 @@ extension CPUQuery {
             throw QueryError(.qemuUnavailable, "QEMU \(version) gives no expansion of \(model) on \(machine) under \(accel)")
         }
         let canonical = try featureNames(reader, full: props)
+        var spellings = spellingCache.withLock { $0[reader.path] } ?? [:]
+        let known = spellings.count
         var features: [(String, Bool)] = []
         var identity: [PropertySet.Property] = []
         var other: [PropertySet.Property] = []
         for p in props.properties {
-            if FeatureNames.identity.contains(p.name), binaryIsX86 { identity.append(p); continue }
-            if let b = p.value.boolValue, let c = FeatureNames.canonical(p.name, in: canonical) {
-                if c == p.name { features.append((p.name, b)) }
-                continue  // another spelling of a feature
+            if binaryIsX86, FeatureNames.identity.contains(p.name) { identity.append(p); continue }
+            if let b = p.value.boolValue {
+                let c: String
+                if let cached = spellings[p.name] { c = cached } else {
+                    c = FeatureNames.canonical(p.name, in: canonical) ?? ""
+                    spellings[p.name] = c
+                }
+                if !c.isEmpty {
+                    if c == p.name { features.append((p.name, b)) }
+                    continue  // another spelling of a feature
+                }
             }
             other.append(p)
         }
+        if spellings.count != known { spellingCache.withLock { $0[reader.path] = spellings } }
         var staticExpansion: (String, [String])?
         if case .expanded(let name, let s)? = try reader.expansion(binary: binary, machine: machine, accel: accel,
                                                                   model: model, type: "static") {
@@ -126,10 +136,12 @@ extension CPUQuery {
     /// Normalized spelling → canonical feature name: the boolean props of static expansions
     /// when the target has them, else the boolean props of the full expansion.
     func featureNames(_ reader: SnapshotReader, full: PropertySet?) throws -> [String: String] {
+        if let cached = featureCache.withLock({ $0[reader.path] }) { return cached }
         let names = try reader.staticFeatureNames(binary: binary)
             ?? Set((full?.properties ?? []).filter { $0.value.boolValue != nil }.map(\.name))
         var map: [String: String] = [:]
         for n in names.sorted() where map[FeatureNames.normalized(n)] == nil { map[FeatureNames.normalized(n)] = n }
+        if try reader.staticFeatureNames(binary: binary) != nil { featureCache.withLock { $0[reader.path] = map } }
         return map
     }
 
@@ -144,23 +156,33 @@ extension CPUQuery {
         throws -> (String, [(String, JSONValue, JSONValue)])?
     {
         guard let (family, _) = QEMUVersion.machineFamily(machine) else { return nil }
-        let newest = try reader.machines(binary: binary).map(\.name)
-            .filter { QEMUVersion.machineFamily($0)?.family == family }
-            .max { QEMUVersion.less(QEMUVersion.machineFamily($0)!.version, QEMUVersion.machineFamily($1)!.version) }
+        let key = reader.path + "\u{0}" + family
+        var newest = newestCache.withLock { $0[key] }
+        if newest == nil {
+            newest = try machineRows(reader).map(\.name)
+                .filter { QEMUVersion.machineFamily($0)?.family == family }
+                .max { QEMUVersion.less(QEMUVersion.machineFamily($0)!.version, QEMUVersion.machineFamily($1)!.version) }
+            if let newest { newestCache.withLock { $0[key] = newest } }
+        }
         guard let newest, newest != machine,
               case .expanded(_, let reference)? = try reader.expansion(binary: binary, machine: newest, accel: accel, model: model)
         else { return nil }
         var changes: [(String, JSONValue, JSONValue)] = []
-        for p in props.properties where reference[p.name] != p.value {
-            changes.append((p.name, p.value, reference[p.name] ?? .null))
+        let mine = props.properties, theirs = reference.properties
+        if mine.count == theirs.count, zip(mine, theirs).allSatisfy({ $0.name == $1.name }) {
+            for (a, b) in zip(mine, theirs) where a.value != b.value { changes.append((a.name, a.value, b.value)) }
+        } else {
+            for p in mine where reference[p.name] != p.value { changes.append((p.name, p.value, reference[p.name] ?? .null)) }
         }
         return (newest, changes)
     }
 
     /// `X` for `X-vN`.
     static func versionBase(_ name: String) -> String? {
-        guard let range = name.range(of: #"-v\d+$"#, options: .regularExpression) else { return nil }
-        return String(name[..<range.lowerBound])
+        guard let dash = name.lastIndex(of: "-") else { return nil }
+        let tail = name[name.index(after: dash)...]
+        guard tail.count >= 2, tail.first == "v", tail.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return String(name[..<dash])
     }
 
     static func versionNumber(_ name: String) -> Int {

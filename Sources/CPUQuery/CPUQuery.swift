@@ -50,6 +50,13 @@ public final class CPUQuery: Sendable {
     public let version: String
     let qemuPath: String?
     private let state: Mutex<[Located]>
+    /// Per snapshot file (files are immutable): machine types and feature-name maps.
+    let machineCache = Mutex<[String: [SnapshotReader.MachineRow]]>([:])
+    let featureCache = Mutex<[String: [String: String]]>([:])
+    let newestCache = Mutex<[String: String]>([:])
+    let filterCache = Mutex<[String: [String]]>([:])
+    /// Prop name → its canonical feature name ("" when it is not a feature), per snapshot file.
+    let spellingCache = Mutex<[String: [String: String]]>([:])
 
     /// Opens the snapshots on `locator`'s search path and picks the QEMU version to answer for.
     ///
@@ -105,9 +112,17 @@ public final class CPUQuery: Sendable {
     /// Every QEMU build the snapshots on the search path cover.
     public func builds() throws -> [BuildInfo] {
         try state.withLock { $0 }.map { l in
-            let binaries = try l.reader.load().binaries.map { ($0.name, $0.arch, $0.accelerators) }
+            let binaries = try l.reader.binaries()
             return BuildInfo(version: l.version, package: l.package, file: l.path, origin: l.origin, binaries: binaries)
         }
+    }
+
+    /// The machine types of the binary in `reader`, cached per file.
+    func machineRows(_ reader: SnapshotReader) throws -> [SnapshotReader.MachineRow] {
+        if let rows = machineCache.withLock({ $0[reader.path] }) { return rows }
+        let rows = try reader.machines(binary: binary)
+        machineCache.withLock { $0[reader.path] = rows }
+        return rows
     }
 
     func source(_ l: Located) -> AnswerSource { l.origin == "cache" ? .cache(l.path) : .snapshot(l.path) }
@@ -115,7 +130,7 @@ public final class CPUQuery: Sendable {
     /// The first snapshot of the chosen version with `binary`'s machine types, or a live probe.
     func machineSource() async throws -> (Located, AnswerSource) {
         if mode != .live {
-            for c in candidates where try !c.reader.machines(binary: binary).isEmpty { return (c, source(c)) }
+            for c in candidates where try !machineRows(c.reader).isEmpty { return (c, source(c)) }
         }
         return try await probe(machines: ["none"], accel: "tcg", models: [], reason: "machine types of \(binary)")
     }
@@ -123,7 +138,7 @@ public final class CPUQuery: Sendable {
     /// Resolves a machine name or alias (`q35`) against the known machine types, or the default.
     func resolveMachine(_ name: String?) async throws -> String {
         let (located, _) = try await machineSource()
-        let machines = try located.reader.machines(binary: binary)
+        let machines = try machineRows(located.reader)
         guard let name else {
             guard let d = machines.first(where: { $0.info["is-default"]?.boolValue == true }) ?? machines.first else {
                 throw QueryError(.unknownName, "\(binary) has no machine types")
@@ -147,8 +162,8 @@ public final class CPUQuery: Sendable {
                 if session.status != "ok" {
                     throw QueryError(.qemuUnavailable, "QEMU \(version) does not start \(binary) -machine \(machine),accel=\(accel): \(session.message ?? session.status)")
                 }
-                if let model, try !c.reader.definitions(binary: binary, machine: machine, accel: accel).contains(where: { $0.name == model }),
-                   try !(JSONParserBridge.modelFilter(c.reader)).isEmpty {
+                if let model, try !modelFilter(c.reader).isEmpty,
+                   try c.reader.definition(binary: binary, machine: machine, accel: accel, model: model) == nil {
                     continue  // harvested with --model: this model may be elsewhere
                 }
                 return (c, source(c))
@@ -195,10 +210,13 @@ public final class CPUQuery: Sendable {
     }
 }
 
-/// Reads the `--model` filter a snapshot was harvested with.
-enum JSONParserBridge {
-    static func modelFilter(_ reader: SnapshotReader) throws -> [String] {
+extension CPUQuery {
+    /// The `--model` filter a snapshot was harvested with (cached per file).
+    func modelFilter(_ reader: SnapshotReader) throws -> [String] {
+        if let cached = filterCache.withLock({ $0[reader.path] }) { return cached }
         let coverage = try reader.meta()["coverage"] ?? "{}"
-        return (try? JSONParser.parse(coverage))?["model-filter"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let filter = (try? JSONParser.parse(coverage))?["model-filter"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        filterCache.withLock { $0[reader.path] = filter }
+        return filter
     }
 }

@@ -11,8 +11,16 @@ public enum FeatureNames {
 
     /// The spelling-independent form: lowercase, `_` and `.` as `-`.
     public static func normalized(_ name: String) -> String {
-        var n = name.lowercased().replacingOccurrences(of: "_", with: "-").replacingOccurrences(of: ".", with: "-")
-        if let target = aliases[n] { n = normalized(target) }
+        var bytes = Array(name.utf8)
+        for i in bytes.indices {
+            switch bytes[i] {
+            case 0x41...0x5A: bytes[i] += 0x20
+            case 0x5F, 0x2E: bytes[i] = 0x2D
+            default: break
+            }
+        }
+        let n = String(decoding: bytes, as: UTF8.self)
+        if let target = aliases[n] { return normalized(target) }
         return n
     }
 

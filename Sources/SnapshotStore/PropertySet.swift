@@ -1,4 +1,5 @@
 import QMP
+import Synchronization
 
 /// The props of one CPU-model expansion, sorted by name.
 ///
@@ -20,12 +21,16 @@ public struct PropertySet: Sendable, Hashable {
 
     private final class Storage: Sendable {
         let properties: [Property]
-        let hash: Int
-        init(_ properties: [Property]) {
-            self.properties = properties
+        private let cachedHash = Mutex<Int?>(nil)
+        init(_ properties: [Property]) { self.properties = properties }
+        /// The hash of all props, computed on first use.
+        var hash: Int {
+            if let h = cachedHash.withLock({ $0 }) { return h }
             var hasher = Hasher()
             hasher.combine(properties)
-            hash = hasher.finalize()
+            let h = hasher.finalize()
+            cachedHash.withLock { $0 = h }
+            return h
         }
     }
 

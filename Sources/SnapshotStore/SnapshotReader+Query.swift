@@ -12,16 +12,18 @@ extension SnapshotReader {
         public var info: JSONValue
     }
 
-    /// The binaries in the snapshot: name and target architecture.
-    public func binaries() throws -> [(name: String, arch: String)] {
-        try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, arch FROM binary ORDER BY name").map { ($0["name"], $0["arch"]) }
+    /// The binaries in the snapshot: name, target architecture, accelerators harvested.
+    public func binaries() throws -> [(name: String, arch: String, accelerators: [String])] {
+        try database.unsafeRead { db in
+            try Row.fetchAll(db, sql: "SELECT name, arch, accelerators FROM binary ORDER BY name").map {
+                ($0["name"], $0["arch"], ((try? JSONParser.parse($0["accelerators"] as String))?.arrayValue ?? []).compactMap(\.stringValue))
+            }
         }
     }
 
     /// The machine types of `binary`, sorted by name.
     public func machines(binary: String) throws -> [MachineRow] {
-        try database.read { db in
+        try database.unsafeRead { db in
             try Row.fetchAll(db, sql: """
                 SELECT m.name, m.info FROM machine m JOIN binary b ON b.id = m.binary_id
                 WHERE b.name = ? ORDER BY m.name
@@ -31,14 +33,15 @@ extension SnapshotReader {
 
     /// The session of `binary` on `machine` under `accel`, if harvested.
     public func session(binary: String, machine: String, accel: String) throws -> SessionRecord? {
-        try database.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+        try database.unsafeRead { db in
+            let statement = try db.cachedStatement(sql: """
                 SELECT s.status, s.message, s.unsupported, h.vendor, h.family, h.model, h.stepping, h.model_name,
                        h.microcode, h.kernel, s.host_id
                 FROM session s JOIN machine m ON m.id = s.machine_id JOIN binary b ON b.id = m.binary_id
                 LEFT JOIN host h ON h.id = s.host_id
                 WHERE b.name = ? AND m.name = ? AND s.accel = ?
-                """, arguments: [binary, machine, accel]) else { return nil }
+                """)
+            guard let row = try Row.fetchOne(statement, arguments: [binary, machine, accel]) else { return nil }
             var host: HostRecord?
             if (row["host_id"] as Int?) != nil {
                 host = HostRecord(vendor: row["vendor"], family: row["family"], model: row["model"], stepping: row["stepping"],
@@ -50,16 +53,29 @@ extension SnapshotReader {
         }
     }
 
+    /// The `query-cpu-definitions` row of one model in one session, if stored.
+    public func definition(binary: String, machine: String, accel: String, model: String) throws -> CPUDefinitionRecord? {
+        try definitionRows(binary: binary, machine: machine, accel: accel, model: model).first
+    }
+
     /// The `query-cpu-definitions` rows of one session, sorted by model name.
     public func definitions(binary: String, machine: String, accel: String) throws -> [CPUDefinitionRecord] {
+        try definitionRows(binary: binary, machine: machine, accel: accel, model: nil)
+    }
+
+    private func definitionRows(binary: String, machine: String, accel: String, model: String?) throws -> [CPUDefinitionRecord] {
         let key = SessionKey(binary: binary, machine: machine, accel: accel)
-        return try database.read { db in
-            try Row.fetchAll(db, sql: """
+        return try database.unsafeRead { db in
+            let columns = """
                 SELECT mo.name, mo.typename, d.alias_of, d.static, d.migration_safe, d.deprecated, f.features
-                FROM cpu_definition d JOIN machine m ON m.id = d.machine_id JOIN binary b ON b.id = m.binary_id
-                JOIN model mo ON mo.id = d.model_id LEFT JOIN feature_list f ON f.id = d.unavailable_id
-                WHERE b.name = ? AND m.name = ? AND d.accel = ? ORDER BY mo.name
-                """, arguments: [binary, machine, accel]).map { row in
+                FROM binary b JOIN machine m ON m.binary_id = b.id JOIN model mo ON mo.binary_id = b.id
+                JOIN cpu_definition d ON d.machine_id = m.id AND d.model_id = mo.id
+                LEFT JOIN feature_list f ON f.id = d.unavailable_id
+                WHERE b.name = ? AND m.name = ? AND d.accel = ?
+                """
+            let statement = try db.cachedStatement(sql: model == nil ? columns + " ORDER BY mo.name" : columns + " AND mo.name = ?")
+            let arguments: StatementArguments = model.map { [binary, machine, accel, $0] } ?? [binary, machine, accel]
+            return try Row.fetchAll(statement, arguments: arguments).map { row in
                 let features: String? = row["features"]
                 return CPUDefinitionRecord(
                     session: key, name: row["name"], typename: row["typename"] ?? "", aliasOf: row["alias_of"],
@@ -73,13 +89,14 @@ extension SnapshotReader {
     public func expansion(binary: String, machine: String, accel: String, model: String,
                           type: String = "full", variant: String = "") throws -> ExpansionRecord.Outcome? {
         let decoder = try propertyDecoder()
-        return try database.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+        return try database.unsafeRead { db in
+            let statement = try db.cachedStatement(sql: """
                 SELECT e.result_model, e.error_class, e.error_desc, s.shape_id, s.overrides
-                FROM expansion e JOIN machine m ON m.id = e.machine_id JOIN binary b ON b.id = m.binary_id
-                JOIN model mo ON mo.id = e.model_id LEFT JOIN propset s ON s.id = e.propset_id
+                FROM binary b JOIN machine m ON m.binary_id = b.id JOIN model mo ON mo.binary_id = b.id
+                JOIN expansion e ON e.machine_id = m.id AND e.model_id = mo.id LEFT JOIN propset s ON s.id = e.propset_id
                 WHERE b.name = ? AND m.name = ? AND e.accel = ? AND mo.name = ? AND e.type = ? AND e.variant = ?
-                """, arguments: [binary, machine, accel, model, type, variant]) else { return nil }
+                """)
+            guard let row = try Row.fetchOne(statement, arguments: [binary, machine, accel, model, type, variant]) else { return nil }
             if let shape = row["shape_id"] as Int? {
                 let props = try decoder.decode(shape: shape, overrides: row["overrides"], path: path)
                 return .expanded(model: row["result_model"] ?? "", props: props)
@@ -91,7 +108,7 @@ extension SnapshotReader {
     /// Every full expansion of `model` under `accel`, per machine type (for "on which machine types").
     public func expansionsAcrossMachines(binary: String, model: String, accel: String) throws -> [(machine: String, props: PropertySet)] {
         let decoder = try propertyDecoder()
-        return try database.read { db in
+        return try database.unsafeRead { db in
             try Row.fetchAll(db, sql: """
                 SELECT m.name, s.shape_id, s.overrides
                 FROM expansion e JOIN machine m ON m.id = e.machine_id JOIN binary b ON b.id = m.binary_id
@@ -107,7 +124,7 @@ extension SnapshotReader {
     /// Every full expansion of one session, by model (for "which models carry feature F").
     public func expansions(binary: String, machine: String, accel: String) throws -> [(model: String, props: PropertySet)] {
         let decoder = try propertyDecoder()
-        return try database.read { db in
+        return try database.unsafeRead { db in
             try Row.fetchAll(db, sql: """
                 SELECT mo.name, s.shape_id, s.overrides
                 FROM expansion e JOIN machine m ON m.id = e.machine_id JOIN binary b ON b.id = m.binary_id
@@ -123,8 +140,15 @@ extension SnapshotReader {
     /// The names of the props of `binary`'s static expansions that are booleans: the CPU's
     /// feature flags (nil when the target has no static expansion).
     public func staticFeatureNames(binary: String) throws -> Set<String>? {
+        if let cached = staticNameCache.withLock({ $0[binary] }) { return cached }
+        let names = try loadStaticFeatureNames(binary: binary)
+        staticNameCache.withLock { $0[binary] = names }
+        return names
+    }
+
+    private func loadStaticFeatureNames(binary: String) throws -> Set<String>? {
         let decoder = try propertyDecoder()
-        return try database.read { db in
+        return try database.unsafeRead { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT s.shape_id, s.overrides FROM expansion e JOIN machine m ON m.id = e.machine_id
                 JOIN binary b ON b.id = m.binary_id JOIN propset s ON s.id = e.propset_id
@@ -137,7 +161,7 @@ extension SnapshotReader {
 
     func propertyDecoder() throws -> PropertyDecoder {
         if let cached = decoderCache.withLock({ $0 }) { return cached }
-        let decoder = try database.read { db in try PropertyDecoder(db, path: path) }
+        let decoder = try database.unsafeRead { db in try PropertyDecoder(db, path: path) }
         decoderCache.withLock { $0 = decoder }
         return decoder
     }
@@ -145,9 +169,14 @@ extension SnapshotReader {
 
 /// The shared parts of stored property sets (pairs, defaults, shapes), loaded once per reader.
 final class PropertyDecoder: Sendable {
+    struct Shape: Sendable {
+        let names: [String]
+        let defaults: [JSONValue]
+        let position: [String: Int]
+    }
+
     let pairs: [Int: PropertySet.Property]
-    let defaults: [String: JSONValue]
-    let shapes: [Int: [String]]
+    let shapes: [Int: Shape]
 
     init(_ db: Database, path: String) throws {
         var pairs: [Int: PropertySet.Property] = [:]
@@ -161,34 +190,41 @@ final class PropertyDecoder: Sendable {
         for row in try Row.fetchAll(db, sql: "SELECT name, prop_id FROM prop_default") {
             defaults[row["name"]] = pairs[row["prop_id"]]?.value
         }
-        var shapes: [Int: [String]] = [:]
+        var shapes: [Int: Shape] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, names FROM shape") {
-            shapes[row["id"]] = ((try? JSONParser.parse(row["names"] as String))?.arrayValue ?? []).compactMap(\.stringValue)
+            let names = ((try? JSONParser.parse(row["names"] as String))?.arrayValue ?? []).compactMap(\.stringValue)
+            var values: [JSONValue] = []
+            for name in names {
+                guard let value = defaults[name] else { throw SnapshotError(.corrupt, path: path, "prop \(name) has no default") }
+                values.append(value)
+            }
+            var position: [String: Int] = [:]
+            for (i, name) in names.enumerated() { position[name] = i }
+            shapes[row["id"]] = Shape(names: names, defaults: values, position: position)
         }
         self.pairs = pairs
-        self.defaults = defaults
         self.shapes = shapes
     }
 
-    func decode(shape: Int, overrides: String, path: String) throws -> PropertySet {
-        guard let names = shapes[shape] else { throw SnapshotError(.corrupt, path: path, "missing shape \(shape)") }
-        var overridden: [String: JSONValue] = [:]
+    func decode(shape id: Int, overrides: String, path: String) throws -> PropertySet {
+        guard let shape = shapes[id] else { throw SnapshotError(.corrupt, path: path, "missing shape \(id)") }
+        var values = shape.defaults
         var number = 0
         var inNumber = false
         for byte in overrides.utf8 {
             if byte >= 0x30 && byte <= 0x39 { number = number * 10 + Int(byte - 0x30); inNumber = true; continue }
-            if inNumber, let pair = pairs[number] { overridden[pair.name] = pair.value }
+            if inNumber {
+                guard let pair = pairs[number], let at = shape.position[pair.name] else {
+                    throw SnapshotError(.corrupt, path: path, "override \(number) is not a prop of its shape")
+                }
+                values[at] = pair.value
+            }
             number = 0
             inNumber = false
         }
         var props: [PropertySet.Property] = []
-        props.reserveCapacity(names.count)
-        for name in names {
-            guard let value = overridden[name] ?? defaults[name] else {
-                throw SnapshotError(.corrupt, path: path, "prop \(name) has no value")
-            }
-            props.append(.init(name: name, value: value))
-        }
+        props.reserveCapacity(values.count)
+        for (name, value) in zip(shape.names, values) { props.append(.init(name: name, value: value)) }
         return PropertySet(sorted: props)
     }
 }

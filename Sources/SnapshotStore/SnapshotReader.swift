@@ -14,6 +14,8 @@ public final class SnapshotReader: Sendable {
     public let database: DatabaseQueue
     /// Decoded shared parts of the property sets, loaded on first use.
     let decoderCache = Mutex<PropertyDecoder?>(nil)
+    /// Static feature names per binary, loaded on first use.
+    let staticNameCache = Mutex<[String: Set<String>?]>([:])
 
     /// Opens `path`.
     ///
