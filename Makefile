@@ -75,8 +75,9 @@ bench: deps release
 MAN_DATE := $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(date +%s)} +%Y-%m-%d)
 
 man: release
+	mkdir -p $(CURDIR)/.build/man
 	$(SWIFT) package plugin --allow-writing-to-package-directory generate-manual --configuration release \
-	  --date $(MAN_DATE) --authors "the qcpu developers" --section 1 --output-directory .build/man
+	  --date $(MAN_DATE) --authors "the qcpu developers" --section 1 --output-directory $(CURDIR)/.build/man
 
 install: release man
 	install -D -m 0755 $(QCPU_RELEASE) $(DESTDIR)$(PREFIX)/bin/qcpu
@@ -89,16 +90,19 @@ install: release man
 	$(QCPU_RELEASE) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_qcpu
 	$(QCPU_RELEASE) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/qcpu.fish
 
-# Installs into a staging directory and asks the installed qcpu a question with no flags.
+# Installs into a staging directory outside the checkout and asks the installed qcpu a question with
+# no flags: it must answer from <prefix>/share/qcpu/snapshots.
+STAGE ?= /tmp/qcpu-install-check
 install-check:
-	rm -rf .build/stage && $(MAKE) install PREFIX=/usr DESTDIR=$(CURDIR)/.build/stage
-	cd / && env -u QCPU_SNAPSHOT_PATH HOME=/nonexistent $(CURDIR)/.build/stage/usr/bin/qcpu path
-	cd / && env -u QCPU_SNAPSHOT_PATH HOME=/nonexistent $(CURDIR)/.build/stage/usr/bin/qcpu show Cascadelake-Server \
-	  --machine pc-i440fx-3.1 --offline 2>&1 | grep -q 'stepping     5'
-	test -s .build/stage/usr/share/man/man1/qcpu.1
-	grep -q 'Cascadelake-Server' .build/stage/usr/share/bash-completion/completions/qcpu || \
-	  grep -q 'qcpu' .build/stage/usr/share/bash-completion/completions/qcpu
-	@echo "install-check: the installed qcpu answers from $(CURDIR)/.build/stage/usr/share/qcpu/snapshots"
+	rm -rf $(STAGE) && $(MAKE) install PREFIX=/usr DESTDIR=$(STAGE)
+	cd / && env -u QCPU_SNAPSHOT_PATH HOME=/nonexistent $(STAGE)/usr/bin/qcpu path
+	cd / && env -u QCPU_SNAPSHOT_PATH HOME=/nonexistent $(STAGE)/usr/bin/qcpu show Cascadelake-Server \
+	  --machine pc-i440fx-3.1 --offline > $(STAGE)/answer 2>&1
+	grep -q 'stepping     5' $(STAGE)/answer
+	grep -q 'source: snapshot $(STAGE)/usr/share/qcpu/snapshots/qemu-7.2.22.sqlite' $(STAGE)/answer
+	grep -q '^\.Dt QCPU 1' $(STAGE)/usr/share/man/man1/qcpu.1
+	grep -q '_qcpu' $(STAGE)/usr/share/bash-completion/completions/qcpu
+	@echo "install-check: the installed qcpu answers from $(STAGE)/usr/share/qcpu/snapshots"
 
 clean:
 	rm -rf .build

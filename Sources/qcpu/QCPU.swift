@@ -9,7 +9,7 @@ struct QCPU: AsyncParsableCommand {
         discussion: """
             Answers CPU-model questions from versioned SQLite snapshots with no QEMU running, \
             probing a live QEMU of the same version (and caching the answer) when a row is \
-            missing. Harvests QEMU binaries × machine types × CPU models × accelerators over QMP \
+            missing. Harvests QEMU binaries x machine types x CPU models x accelerators over QMP \
             into such snapshots.
 
             Snapshots are looked for in: --snapshot FILE, $QCPU_SNAPSHOT_PATH, \

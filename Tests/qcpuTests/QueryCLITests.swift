@@ -108,4 +108,39 @@ import Testing
         #expect(stderr.hasPrefix("qcpu: no snapshot found (searched \(dir)/data/qcpu, \(dir)/cache/qcpu, /etc/qcpu/snapshots, "))
         #expect(stderr.split(separator: "\n").count == 1)
     }
+
+    @Test func completionOffersModelAndMachineNamesFromTheSnapshots() throws {
+        let (dir, env) = try isolated()
+        let models = try TestSupport.runQCPU(["---completion", "show", "--", "positional@0", "2", "3", "qcpu", "show", "Cas"],
+                                             environment: env, cwd: dir)
+        let names = models.stdout.split(separator: "\n").map(String.init)
+        #expect(names.contains("Cascadelake-Server") && names.contains("Cascadelake-Server-v5"))
+        #expect(names.allSatisfy { $0.hasPrefix("Cas") })
+        let machines = try TestSupport.runQCPU(["---completion", "models", "--", "--machine", "3", "8", "qcpu", "models", "--machine", "pc-q35-7"],
+                                               environment: env, cwd: dir)
+        #expect(machines.stdout.split(separator: "\n") == ["pc-q35-7.0", "pc-q35-7.1", "pc-q35-7.2"])
+    }
+
+    @Test func anInstalledQCPUFindsTheInstalledSnapshotsWithNoFlags() throws {
+        let (dir, env) = try isolated()
+        let prefix = dir + "/usr"
+        try FileManager.default.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: prefix + "/share/qcpu/snapshots", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TestSupport.qcpuBinary, toPath: prefix + "/bin/qcpu")
+        try FileManager.default.copyItem(atPath: shipped, toPath: prefix + "/share/qcpu/snapshots/qemu-7.2.22.sqlite")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: prefix + "/bin/qcpu")
+        process.arguments = ["models", "--machine", "microvm", "--format", "plain"]
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        _ = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(stdout.contains("Cascadelake-Server\tCascadelake-Server-v5\t"))
+    }
 }
+
