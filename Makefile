@@ -43,7 +43,7 @@ demo: release
 	$(QCPU_RELEASE) validate $(SNAPSHOT)
 	$(QCPU_RELEASE) builds
 	$(QCPU_RELEASE) show Cascadelake-Server --machine pc-i440fx-3.1 --offline
-	$(QCPU_RELEASE) features --model Cascadelake-Server --feature mpx --offline --format plain | column -t | paste - - - -
+	$(QCPU_RELEASE) features --model Cascadelake-Server --feature mpx --offline --format plain | paste - - - - - -
 	$(QCPU_RELEASE) which --feature avx512f --machine q35 --offline
 
 test: deps

@@ -30,7 +30,19 @@ public struct JSONParser {
 
     /// Parses one JSON value from a string.
     public static func parse(_ text: String) throws(SyntaxError) -> JSONValue {
-        try parse(Array(text.utf8))
+        // Scalars are most of what snapshots store; skip the byte copy for them.
+        switch text {
+        case "true": return .bool(true)
+        case "false": return .bool(false)
+        case "null": return .null
+        default:
+            if let first = text.utf8.first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39),
+               text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") }),
+               text.utf8.dropFirst().allSatisfy({ $0 != UInt8(ascii: "-") }), text != "-" {
+                return .number(text)
+            }
+            return try parse(Array(text.utf8))
+        }
     }
 
     private struct Cursor {

@@ -3,6 +3,12 @@ extension JSONValue {
     ///
     /// Equal values give equal text, so the text can be used as a content address.
     public var canonicalText: String {
+        switch self {
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return n
+        case .null: return "null"
+        default: break
+        }
         var out: [UInt8] = []
         out.reserveCapacity(64)
         write(to: &out, indent: nil, level: 0)

@@ -44,10 +44,18 @@ struct PropertyTable {
         }
         defaults = defaultValue.keys.sorted().map { ($0, pairID[Pair(name: $0, value: defaultValue[$0]!)]!) }
 
-        func shapeText(_ set: PropertySet) -> String {
-            JSONValue.array(set.properties.map { .string($0.name) }).canonicalText
+        // Sets of one shape usually share the names array's storage; render each shape once.
+        var shapeTexts: [PropertySet: String] = [:]
+        var rendered: [[String]: String] = [:]
+        for set in sets {
+            let names = set.properties.map(\.name)
+            if let text = rendered[names] { shapeTexts[set] = text; continue }
+            let text = JSONValue.array(names.map { .string($0) }).canonicalText
+            rendered[names] = text
+            shapeTexts[set] = text
         }
-        shapes = Set(sets.map(shapeText)).sorted()
+        func shapeText(_ set: PropertySet) -> String { shapeTexts[set]! }
+        shapes = Set(shapeTexts.values).sorted()
         var shapeID: [String: Int] = [:]
         for (i, s) in shapes.enumerated() { shapeID[s] = i + 1 }
 

@@ -107,32 +107,27 @@ extension SnapshotReader {
 
     /// Every full expansion of `model` under `accel`, per machine type (for "on which machine types").
     public func expansionsAcrossMachines(binary: String, model: String, accel: String) throws -> [(machine: String, props: PropertySet)] {
-        let decoder = try propertyDecoder()
-        return try database.unsafeRead { db in
-            try Row.fetchAll(db, sql: """
-                SELECT m.name, s.shape_id, s.overrides
-                FROM expansion e JOIN machine m ON m.id = e.machine_id JOIN binary b ON b.id = m.binary_id
-                JOIN model mo ON mo.id = e.model_id JOIN propset s ON s.id = e.propset_id
-                WHERE b.name = ? AND mo.name = ? AND e.accel = ? AND e.type = 'full' AND e.variant = ''
-                ORDER BY m.name
-                """, arguments: [binary, model, accel]).map { row in
-                (row["name"], try decoder.decode(shape: row["shape_id"], overrides: row["overrides"], path: path))
-            }
-        }
+        try fullExpansions(label: "m.name", filter: "mo.name = ?", arguments: [binary, model, accel]).map { ($0.0, $0.1) }
     }
 
     /// Every full expansion of one session, by model (for "which models carry feature F").
     public func expansions(binary: String, machine: String, accel: String) throws -> [(model: String, props: PropertySet)] {
+        try fullExpansions(label: "mo.name", filter: "m.name = ?", arguments: [binary, machine, accel]).map { ($0.0, $0.1) }
+    }
+
+    /// Full expansions (no variant) of one binary and accelerator, filtered by machine or model,
+    /// each labelled by the other one and sorted by that label.
+    private func fullExpansions(label: String, filter: String, arguments: StatementArguments) throws -> [(String, PropertySet)] {
         let decoder = try propertyDecoder()
         return try database.unsafeRead { db in
             try Row.fetchAll(db, sql: """
-                SELECT mo.name, s.shape_id, s.overrides
+                SELECT \(label) AS label, s.shape_id, s.overrides
                 FROM expansion e JOIN machine m ON m.id = e.machine_id JOIN binary b ON b.id = m.binary_id
                 JOIN model mo ON mo.id = e.model_id JOIN propset s ON s.id = e.propset_id
-                WHERE b.name = ? AND m.name = ? AND e.accel = ? AND e.type = 'full' AND e.variant = ''
-                ORDER BY mo.name
-                """, arguments: [binary, machine, accel]).map { row in
-                (row["name"], try decoder.decode(shape: row["shape_id"], overrides: row["overrides"], path: path))
+                WHERE b.name = ? AND \(filter) AND e.accel = ? AND e.type = 'full' AND e.variant = ''
+                ORDER BY label
+                """, arguments: arguments).map { row in
+                (row["label"], try decoder.decode(shape: row["shape_id"], overrides: row["overrides"], path: path))
             }
         }
     }

@@ -51,12 +51,12 @@ public struct SnapshotWriter {
 
     private func insert(_ s: Snapshot, into db: Database) throws {
         for (key, value) in metaRows(s) {
-            try db.execute(sql: "INSERT INTO meta VALUES (?, ?)", arguments: [key, value])
+            try db.cachedStatement(sql: "INSERT INTO meta VALUES (?, ?)").execute(arguments: [key, value])
         }
         var binaryID: [String: Int] = [:]
         for (i, b) in s.binaries.enumerated() {
             binaryID[b.name] = i + 1
-            try db.execute(sql: "INSERT INTO binary VALUES (?, ?, ?, ?, ?, ?)", arguments: [
+            try db.cachedStatement(sql: "INSERT INTO binary VALUES (?, ?, ?, ?, ?, ?)").execute(arguments: [
                 i + 1, b.name, b.arch, b.size, b.sha256,
                 JSONValue.array(b.accelerators.map { .string($0) }).canonicalText])
         }
@@ -64,13 +64,13 @@ public struct SnapshotWriter {
         var hostID: [HostRecord: Int] = [:]
         for (i, h) in hosts.enumerated() {
             hostID[h] = i + 1
-            try db.execute(sql: "INSERT INTO host VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+            try db.cachedStatement(sql: "INSERT INTO host VALUES (?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: [
                 i + 1, h.vendor, h.family, h.model, h.stepping, h.modelName, h.microcode, h.kernel])
         }
         var machineID: [String: Int] = [:]
         for (i, m) in s.machines.enumerated() {
             machineID[m.binary + "\u{0}" + m.name] = i + 1
-            try db.execute(sql: "INSERT INTO machine VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+            try db.cachedStatement(sql: "INSERT INTO machine VALUES (?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: [
                 i + 1, try id(binaryID, m.binary, "binary"), m.name, m.alias, m.isDefault, m.deprecated,
                 m.defaultCPUType, m.info.canonicalText])
         }
@@ -93,7 +93,7 @@ public struct SnapshotWriter {
                            arguments: [i + 1, try id(binaryID, parts[0], "binary"), parts[1], typenames[key]])
         }
         for r in s.sessions {
-            try db.execute(sql: "INSERT INTO session VALUES (?, ?, ?, ?, ?, ?)", arguments: [
+            try db.cachedStatement(sql: "INSERT INTO session VALUES (?, ?, ?, ?, ?, ?)").execute(arguments: [
                 try mid(r.key), r.key.accel, r.host.map { hostID[$0]! }, r.status, r.message,
                 JSONValue.array(r.unsupported.map { .string($0) }).canonicalText])
         }
@@ -102,10 +102,10 @@ public struct SnapshotWriter {
         var listID: [String: Int] = [:]
         for (i, text) in lists.enumerated() {
             listID[text] = i + 1
-            try db.execute(sql: "INSERT INTO feature_list VALUES (?, ?)", arguments: [i + 1, text])
+            try db.cachedStatement(sql: "INSERT INTO feature_list VALUES (?, ?)").execute(arguments: [i + 1, text])
         }
         for d in s.definitions {
-            try db.execute(sql: "INSERT INTO cpu_definition VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+            try db.cachedStatement(sql: "INSERT INTO cpu_definition VALUES (?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: [
                 try mid(d.session), d.session.accel, modelID[d.session.binary + "\u{0}" + d.name]!,
                 d.aliasOf, d.isStatic, d.migrationSafe, d.deprecated,
                 d.unavailableFeatures.map { listID[featureText($0)]! }])
@@ -114,16 +114,16 @@ public struct SnapshotWriter {
         for e in s.expansions { if case .expanded(_, let props) = e.outcome { sets.insert(props) } }
         let table = PropertyTable(sets: sets)
         for (i, p) in table.pairs.enumerated() {
-            try db.execute(sql: "INSERT INTO prop VALUES (?, ?, ?)", arguments: [i + 1, p.name, p.value])
+            try db.cachedStatement(sql: "INSERT INTO prop VALUES (?, ?, ?)").execute(arguments: [i + 1, p.name, p.value])
         }
         for d in table.defaults {
-            try db.execute(sql: "INSERT INTO prop_default VALUES (?, ?)", arguments: [d.name, d.pairID])
+            try db.cachedStatement(sql: "INSERT INTO prop_default VALUES (?, ?)").execute(arguments: [d.name, d.pairID])
         }
         for (i, shape) in table.shapes.enumerated() {
-            try db.execute(sql: "INSERT INTO shape VALUES (?, ?)", arguments: [i + 1, shape])
+            try db.cachedStatement(sql: "INSERT INTO shape VALUES (?, ?)").execute(arguments: [i + 1, shape])
         }
         for (i, e) in table.encoded.enumerated() {
-            try db.execute(sql: "INSERT INTO propset VALUES (?, ?, ?)", arguments: [i + 1, e.shapeID, e.overrides])
+            try db.cachedStatement(sql: "INSERT INTO propset VALUES (?, ?, ?)").execute(arguments: [i + 1, e.shapeID, e.overrides])
         }
         let insertExpansion = try db.makeStatement(sql: "INSERT INTO expansion VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         for e in s.expansions {
@@ -142,10 +142,10 @@ public struct SnapshotWriter {
         var qomID: [String: Int] = [:]
         for (i, text) in qomSets.enumerated() {
             qomID[text] = i + 1
-            try db.execute(sql: "INSERT INTO qom_propset VALUES (?, ?)", arguments: [i + 1, text])
+            try db.cachedStatement(sql: "INSERT INTO qom_propset VALUES (?, ?)").execute(arguments: [i + 1, text])
         }
         for q in s.qomTypes {
-            try db.execute(sql: "INSERT INTO qom_type VALUES (?, ?, ?)", arguments: [
+            try db.cachedStatement(sql: "INSERT INTO qom_type VALUES (?, ?, ?)").execute(arguments: [
                 try id(binaryID, q.binary, "binary"), q.typename, qomID[q.properties.canonicalText]!])
         }
     }

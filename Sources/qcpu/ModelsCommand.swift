@@ -10,22 +10,17 @@ struct ModelsCommand: AsyncParsableCommand {
 
     @OptionGroup var query: QueryOptions
 
-    @Option(help: ArgumentHelp("Machine type or alias (default: the binary's default).", valueName: "machine"),
-            completion: .custom(Completion.machines))
-    var machine: String?
-
-    @Option(help: "Accelerator: tcg or kvm.")
-    var accel: String = "tcg"
+    @OptionGroup var session: SessionOptions
 
     func run() async throws {
         try await reportingErrors {
             let q = try query.makeQuery()
-            let answer = try await q.models(machine: machine, accel: accel)
+            let answer = try await q.models(machine: session.machine, accel: session.accel)
             let (machine, models) = answer.value
             switch query.format {
             case .json:
                 printJSON(["qemu-version": .string(q.version), "binary": .string(q.binary), "machine": .string(machine),
-                           "accel": .string(accel), "models": .array(models.map(Self.json))], source: answer.source)
+                           "accel": .string(session.accel), "models": .array(models.map(Self.json))], source: answer.source)
             case .plain:
                 for m in models {
                     print([m.name, m.aliasOf ?? "-", m.versions.joined(separator: ",")].joined(separator: "\t"))

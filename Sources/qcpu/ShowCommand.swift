@@ -14,17 +14,12 @@ struct ShowCommand: AsyncParsableCommand {
 
     @OptionGroup var query: QueryOptions
 
-    @Option(help: ArgumentHelp("Machine type or alias (default: the binary's default).", valueName: "machine"),
-            completion: .custom(Completion.machines))
-    var machine: String?
-
-    @Option(help: "Accelerator: tcg or kvm.")
-    var accel: String = "tcg"
+    @OptionGroup var session: SessionOptions
 
     func run() async throws {
         try await reportingErrors {
             let q = try query.makeQuery()
-            let answer = try await q.detail(model: model, machine: machine, accel: accel)
+            let answer = try await q.detail(model: model, machine: session.machine, accel: session.accel)
             let d = answer.value
             switch query.format {
             case .json: printJSON(Self.json(d, version: q.version), source: answer.source)

@@ -12,22 +12,17 @@ struct WhichCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A feature name (any spelling QEMU accepts).", valueName: "feature"))
     var feature: String
 
-    @Option(help: ArgumentHelp("Machine type or alias (default: the binary's default).", valueName: "machine"),
-            completion: .custom(Completion.machines))
-    var machine: String?
-
-    @Option(help: "Accelerator: tcg or kvm.")
-    var accel: String = "tcg"
+    @OptionGroup var session: SessionOptions
 
     func run() async throws {
         try await reportingErrors {
             let q = try query.makeQuery()
-            let answer = try await q.carriers(feature: feature, machine: machine, accel: accel)
+            let answer = try await q.carriers(feature: feature, machine: session.machine, accel: session.accel)
             let (machine, name, models) = answer.value
             switch query.format {
             case .json:
                 printJSON(["qemu-version": .string(q.version), "binary": .string(q.binary), "machine": .string(machine),
-                           "accel": .string(accel), "feature": .string(name), "models": .array(models.map { .string($0) })],
+                           "accel": .string(session.accel), "feature": .string(name), "models": .array(models.map { .string($0) })],
                           source: answer.source)
             case .plain:
                 for m in models { print(m) }

@@ -6,7 +6,8 @@ import SnapshotStore
 import Synchronization
 import Testing
 
-/// The full TCG harvest of the real qemu-system-x86_64, made once and shared by the tests.
+/// The full harvest of the real qemu-system-x86_64 (TCG, and KVM when it works here), made once
+/// and shared by the tests.
 actor FullHarvest {
     static let shared = FullHarvest()
     private var task: Task<Snapshot, any Error>?
@@ -16,7 +17,7 @@ actor FullHarvest {
             task = Task {
                 var options = HarvestOptions()
                 options.binaries = [TestSupport.qemuX86]
-                options.accelerators = ["tcg"]
+                options.accelerators = TestSupport.kvmUsable ? ["kvm", "tcg"] : ["tcg"]
                 options.sourceDateEpoch = 0
                 return try await Harvester(options: options).run().snapshot
             }
@@ -35,16 +36,23 @@ actor FullHarvest {
         return try await Harvester(options: options).run().snapshot
     }
 
-    @Test func tcgCovers59MachineTypesTimes132Models() async throws {
+    @Test func covers59MachineTypesTimes132ModelsUnderEachAccelerator() async throws {
         let s = try await FullHarvest.shared.snapshot()
+        let accels = TestSupport.kvmUsable ? 2 : 1
         #expect(s.meta.qemuVersion == "7.2.22")
         #expect(s.machines.count == 59)
-        #expect(s.sessions.count == 59)
-        #expect(s.sessions.allSatisfy { $0.status == "ok" && $0.unsupported.isEmpty && $0.host == nil })
+        #expect(s.sessions.count == 59 * accels)
+        #expect(s.sessions.allSatisfy { $0.status == "ok" && $0.unsupported.isEmpty })
+        #expect(s.sessions.allSatisfy { ($0.host == nil) == ($0.key.accel == "tcg") })
+        if TestSupport.kvmUsable {
+            #expect(Set(s.sessions.compactMap(\.host)) == [HostFingerprint.current()])
+        }
         let perSession = Dictionary(grouping: s.definitions, by: \.session).mapValues(\.count)
-        #expect(perSession.count == 59 && perSession.values.allSatisfy { $0 == 132 })
-        #expect(s.expansions.filter { $0.key.type == "full" }.count == 59 * 132)
-        #expect(s.expansions.filter { $0.key.type == "static" }.count == 59 * 132)
+        #expect(perSession.count == 59 * accels && perSession.values.allSatisfy { $0 == 132 })
+        #expect(s.expansions.filter { $0.key.type == "full" && $0.key.variant.isEmpty }.count == 59 * 132 * accels)
+        #expect(s.expansions.filter { $0.key.type == "static" }.count == 59 * 132 * accels)
+        // host and max once more with migratable=off in every KVM session.
+        #expect(s.expansions.filter { $0.key.variant == "migratable=off" }.count == (accels - 1) * 59 * 2)
         #expect(Set(s.definitions.filter { $0.aliasOf != nil }.map(\.name)).count == 55)
         #expect(s.definitions.filter(\.isStatic).allSatisfy { $0.name == "base" })
     }
@@ -69,14 +77,23 @@ actor FullHarvest {
     @Test func theFullHarvestStoresFewDistinctSets() async throws {
         let s = try await FullHarvest.shared.snapshot()
         var sets = Set<PropertySet>()
-        for e in s.expansions { if case .expanded(_, let p) = e.outcome { sets.insert(p) } }
-        // 15,576 expansions, but only some hundreds of distinct property sets under TCG.
-        #expect(sets.count > 500 && sets.count < 2000)
+        var tcg = Set<PropertySet>()
+        for e in s.expansions {
+            guard case .expanded(_, let p) = e.outcome else { continue }
+            sets.insert(p)
+            if e.key.session.accel == "tcg" { tcg.insert(p) }
+        }
+        // 15,576 TCG expansions, but only some hundreds of distinct property sets.
+        #expect(tcg.count > 500 && tcg.count < 2000)
         let dir = try TestSupport.temporaryDirectory()
         try SnapshotWriter().write(s, to: dir + "/x86.sqlite")
         let counts = try SnapshotReader(path: dir + "/x86.sqlite").counts()
         #expect(counts.distinctPropertySets == sets.count)
-        #expect(counts.expansions == 15_576)
+        #expect(counts.expansions == s.expansions.count)
+        #expect(s.expansions.filter { $0.key.session.accel == "tcg" }.count == 15_576)
+        // Under 5 MB with KVM too (the target for the full x86_64 harvest).
+        let size = try FileManager.default.attributesOfItem(atPath: dir + "/x86.sqlite")[.size] as? Int ?? 0
+        #expect(size < 5_000_000)
     }
 
     @Test func kvmAnswersAreTiedToThisHost() async throws {

@@ -65,55 +65,47 @@ import Testing
         #expect(TestSupport.processes(matching: marker).isEmpty)
     }
 
-    @Test func aHungQEMUTimesOutAndIsReaped() async throws {
+    /// Runs a session of a wrapped QEMU that does `action` first; returns the error and whether
+    /// any process of the session is left.
+    func misbehaving(_ action: String, waitBeforeAsking: Bool = true) async throws -> (QMPError?, left: Bool) {
         let dir = try TestSupport.temporaryDirectory()
         let marker = "qcpu-test-\(UUID().uuidString)"
-        let wrapper = try TestSupport.qemuWrapper(in: dir, marker: marker, trigger: "none",
-                                                  action: "(sleep 0.3; kill -STOP $$) &")
-        let clock = ContinuousClock()
-        let start = clock.now
-        await #expect {
+        let wrapper = try TestSupport.qemuWrapper(in: dir, marker: marker, trigger: "none", action: action)
+        var caught: QMPError?
+        do {
             try await QEMUProcess.withSession(executable: wrapper, arguments: QEMUProcess.standardArguments(machine: "none", accel: "tcg"),
                                               timeout: .seconds(1)) { client in
-                try await Task.sleep(for: .milliseconds(600))
+                if waitBeforeAsking { try await Task.sleep(for: .milliseconds(600)) }
                 _ = try await client.execute("query-version")
             }
-        } throws: { error in
-            (error as? QMPError)?.code == .timeout
+        } catch let error as QMPError {
+            caught = error
         }
+        return (caught, !TestSupport.processes(matching: marker).isEmpty)
+    }
+
+    @Test func aHungQEMUTimesOutAndIsReaped() async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (error, left) = try await misbehaving("(sleep 0.3; kill -STOP $$) &")
+        #expect(error?.code == .timeout)
         #expect(clock.now - start < .seconds(10))
-        #expect(TestSupport.processes(matching: marker).isEmpty)
+        #expect(!left)
     }
 
     @Test func aCrashedQEMUIsReportedWithItsSignal() async throws {
-        let dir = try TestSupport.temporaryDirectory()
-        let marker = "qcpu-test-\(UUID().uuidString)"
-        let wrapper = try TestSupport.qemuWrapper(in: dir, marker: marker, trigger: "none",
-                                                  action: "(sleep 0.3; kill -SEGV $$) &")
-        await #expect {
-            try await QEMUProcess.withSession(executable: wrapper, arguments: QEMUProcess.standardArguments(machine: "none", accel: "tcg")) { client in
-                try await Task.sleep(for: .milliseconds(600))
-                _ = try await client.execute("query-version")
-            }
-        } throws: { error in
-            guard let error = error as? QMPError else { return false }
-            return error.code == .processExited && error.exitStatus == "signal 11" && !error.beforeGreeting
-        }
-        #expect(TestSupport.processes(matching: marker).isEmpty)
+        let (error, left) = try await misbehaving("(sleep 0.3; kill -SEGV $$) &")
+        #expect(error?.code == .processExited)
+        #expect(error?.exitStatus == "signal 11")
+        #expect(error?.beforeGreeting == false)
+        #expect(!left)
     }
 
     @Test func garbageOutputIsAProtocolViolation() async throws {
-        let dir = try TestSupport.temporaryDirectory()
-        let marker = "qcpu-test-\(UUID().uuidString)"
-        let wrapper = try TestSupport.qemuWrapper(in: dir, marker: marker, trigger: "none",
-                                                  action: "echo 'this is not QMP'")
-        await #expect {
-            try await QEMUProcess.withSession(executable: wrapper, arguments: QEMUProcess.standardArguments(machine: "none", accel: "tcg")) { _ in }
-        } throws: { error in
-            guard let error = error as? QMPError else { return false }
-            return error.code == .protocolViolation && error.message.contains("this is not QMP")
-        }
-        #expect(TestSupport.processes(matching: marker).isEmpty)
+        let (error, left) = try await misbehaving("echo 'this is not QMP'", waitBeforeAsking: false)
+        #expect(error?.code == .protocolViolation)
+        #expect(error?.message.contains("this is not QMP") == true)
+        #expect(!left)
     }
 
     @Test func cancellationKillsAndReaps() async throws {

@@ -38,6 +38,16 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir + "/cache"))
     }
 
+    @Test func aNamedQEMUBinarySelectsItsVersionsSnapshot() throws {
+        let (dir, env) = try isolated()
+        // The version is read from the binary (`--version`, no QMP session), then the snapshot answers.
+        let run = try TestSupport.runQCPU(["models", "--qemu", TestSupport.qemuX86, "--machine", "microvm", "--offline",
+                                           "--format", "plain"], environment: env, cwd: dir)
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("Cascadelake-Server\tCascadelake-Server-v5\t"))
+        #expect(run.stderr.isEmpty)
+    }
+
     @Test func showTableAndModelsJSONAreStable() throws {
         let (dir, env) = try isolated()
         let show = try TestSupport.runQCPU(["show", "Cascadelake-Server", "--machine", "pc-i440fx-3.1", "--snapshot", "Snapshots/qemu-7.2.22.sqlite"],
