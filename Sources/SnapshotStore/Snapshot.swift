@@ -24,6 +24,9 @@ public struct Snapshot: Sendable, Equatable {
     /// Creates an empty snapshot.
     public init(meta: SnapshotMeta) { self.meta = meta }
 
+    /// Machine types with at least one session (as opposed to every machine type the binaries list).
+    public var harvestedMachineTypes: Int { Set(sessions.map { "\($0.key.binary) \($0.key.machine)" }).count }
+
     /// Sorts every record list by its natural key.
     public mutating func normalize() {
         binaries.sort { $0.name < $1.name }

@@ -80,6 +80,7 @@ public struct SnapshotValidator {
         for row in try Row.fetchAll(db, sql: "SELECT shape_id, overrides FROM propset") {
             let ids = ((try? JSONParser.parse(row[1] as String))?.arrayValue ?? []).compactMap(\.intValue)
             let names = shapes[row[0]] ?? []
+            used.formUnion(ids)
             let overridden = ids.compactMap { pairName[$0] }
             // Strictly increasing ids, one per name, each a name of the shape and not the default.
             if zip(ids, ids.dropFirst()).contains(where: { $0 >= $1 }) || Set(overridden).count != ids.count {
@@ -88,14 +89,13 @@ public struct SnapshotValidator {
             }
             for id in ids {
                 guard let name = pairName[id], names.contains(name), !defaults.contains(id) else { bad += 1; break }
-                used.insert(id)
             }
         }
         var problems: [String] = []
         if bad > 0 { problems.append("\(bad) property sets with bad overrides") }
         let undefaulted = shapes.values.reduce(into: Set<String>()) { $0.formUnion($1) }.subtracting(defaultNames)
         if !undefaulted.isEmpty { problems.append("\(undefaulted.count) prop names without a default") }
-        defaults.formUnion(used)
+        defaults.formUnion(used.filter { pairName[$0] != nil })
         let unused = pairName.count - defaults.count
         if unused > 0 { problems.append("\(unused) props no set uses") }
         return problems

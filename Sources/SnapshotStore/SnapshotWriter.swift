@@ -6,8 +6,8 @@ import QMP
 ///
 /// The snapshot is built in an in-memory database with natural-key ordering and
 /// content-derived ids, then `VACUUM INTO` a temporary file beside the destination, which is
-/// renamed into place: a reader never sees a half-written file, and the same snapshot always
-/// gives the same bytes.
+/// fsynced and renamed into place (the directory is then fsynced, best effort): a reader never
+/// sees a half-written file, and the same snapshot always gives the same bytes.
 public struct SnapshotWriter {
     /// Creates a writer.
     public init() {}
@@ -166,7 +166,7 @@ public struct SnapshotWriter {
         let coverage: JSONValue = [
             "binaries": .array(s.binaries.map { .string($0.name) }),
             "accelerators": .array(Set(s.sessions.map(\.key.accel)).sorted().map { .string($0) }),
-            "machine-types": .int(Set(s.sessions.map { "\($0.key.binary) \($0.key.machine)" }).count),
+            "machine-types": .int(s.harvestedMachineTypes),
             "sessions": .int(s.sessions.count),
             "refused-sessions": .array(refused),
             "host-dependent": .bool(s.sessions.contains { $0.host != nil }),

@@ -98,8 +98,8 @@ struct HarvestCommand: AsyncParsableCommand {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         note("""
             wrote \(path) (\(size) bytes)
-              binaries \(counts.binaries), machine types \(counts.machineTypes), models \(counts.models), \
-            sessions \(counts.sessions)
+              binaries \(counts.binaries), machine types \(counts.machineTypes) (\(result.snapshot.harvestedMachineTypes) \
+            harvested), models \(counts.models), sessions \(counts.sessions)
               expansions \(counts.expansions) (\(counts.failedExpansions) errors), distinct property sets \
             \(counts.distinctPropertySets)
               wall time \(String(format: "%.2f", wall + writeTime.seconds)) s (harvest \(String(format: "%.2f", wall)) s, \

@@ -16,7 +16,7 @@ struct QCPU: AsyncParsableCommand {
             $XDG_DATA_HOME/qcpu, $XDG_CACHE_HOME/qcpu (live answers), /etc/qcpu/snapshots, \
             <prefix>/share/qcpu/snapshots, and a source checkout's Snapshots/ ('qcpu path').
 
-            Exit status: 0 success; 1 failure (sessions failed, invalid snapshot, probe failed); \
+            Exit status: 0 success; 1 failure (harvest sessions failed, live probe failed); \
             64 usage error or unknown name; 65 bad snapshot or bad data; 66 snapshot not found; \
             69 QEMU unavailable; 73 cannot write the output; 74 cannot read a directory on the \
             search path.
