@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SnapshotStore", targets: ["SnapshotStore"]),
         .library(name: "Harvester", targets: ["Harvester"]),
         .library(name: "CPUQuery", targets: ["CPUQuery"]),
+        .library(name: "CPUDiff", targets: ["CPUDiff"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,10 +40,13 @@ let package = Package(
         .target(
             name: "CPUQuery",
             dependencies: ["QMP", "SnapshotStore"]),
+        .target(
+            name: "CPUDiff",
+            dependencies: ["QMP", "SnapshotStore"]),
         .executableTarget(
             name: "qcpu",
             dependencies: [
-                "QMP", "SnapshotStore", "Harvester", "CPUQuery",
+                "QMP", "SnapshotStore", "Harvester", "CPUQuery", "CPUDiff",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -54,6 +58,7 @@ let package = Package(
         .testTarget(name: "QMPTests", dependencies: ["QMP", "QCPUTestSupport"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "HarvesterTests", dependencies: ["Harvester", "SnapshotStore", "QMP", "QCPUTestSupport"]),
+        .testTarget(name: "CPUDiffTests", dependencies: ["CPUDiff", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "CPUQueryTests", dependencies: ["CPUQuery", "SnapshotStore", "Harvester", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "qcpuTests", dependencies: ["SnapshotStore", "QCPUTestSupport"], resources: [.copy("Expected")]),
     ]

@@ -200,3 +200,8 @@ extension CPUQuery {
         return (machines.map(\.name), models)
     }
 }
+
+extension CPUQuery {
+    /// The open snapshots of the chosen QEMU version, in search order.
+    public func snapshotReaders() -> [SnapshotReader] { candidates.map(\.reader) }
+}

@@ -24,6 +24,6 @@ struct QCPU: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ModelsCommand.self, MachinesCommand.self, ShowCommand.self, FeaturesCommand.self, WhichCommand.self,
-            BuildsCommand.self, PathCommand.self, HarvestCommand.self, InfoCommand.self, ValidateCommand.self, MergeCommand.self,
+            DiffCommand.self, BuildsCommand.self, PathCommand.self, HarvestCommand.self, InfoCommand.self, ValidateCommand.self, MergeCommand.self,
         ])
 }

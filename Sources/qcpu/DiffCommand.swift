@@ -1,0 +1,154 @@
+import ArgumentParser
+import CPUDiff
+import CPUQuery
+import QMP
+import SnapshotStore
+
+/// `qcpu diff`: two snapshots (releases), or two machine types of one QEMU.
+struct DiffCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Diff two snapshots (QEMU releases), or two machine types of one QEMU.",
+        discussion: """
+            qcpu diff A.sqlite B.sqlite: models, aliases, machine types, default CPU types and feature \
+            names added, removed or changed; with --abi, every expansion present in both is compared and \
+            a changed value on a versioned machine type is a guest-ABI break (exit status 1). Machine \
+            types without a version (microvm, isapc, none, x-remote) promise no stable ABI and are \
+            reported apart; props that appear or disappear are listed, not counted as breaks.
+
+            qcpu diff --machine M1 --machine M2 [--model X] [--accel A]: what M1 changes against M2 in \
+            each model's resolved props (the effect of compat properties).
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, markdown }
+
+    @Argument(help: ArgumentHelp("Two snapshot files, old then new.", valueName: "snapshot"), completion: .file(extensions: ["sqlite"]))
+    var files: [String] = []
+
+    @Flag(help: "Compare every expansion present in both and exit 1 on a guest-ABI break.")
+    var abi = false
+
+    @Option(name: .customLong("machine"), help: ArgumentHelp("A machine type (give two).", valueName: "machine"),
+            completion: .custom(Completion.machines))
+    var machines: [String] = []
+
+    @Option(help: ArgumentHelp("Only this CPU model (machine-type diff).", valueName: "model"), completion: .custom(Completion.models))
+    var model: String?
+
+    @Option(help: "Accelerator (machine-type diff).")
+    var accel: String = "tcg"
+
+    @Option(name: .customLong("snapshot"), help: ArgumentHelp("The snapshot for a machine-type diff (default: the search path).", valueName: "file"))
+    var snapshot: String?
+
+    @Option(help: ArgumentHelp("Target architecture (machine-type diff).", valueName: "arch"))
+    var arch: String = "x86_64"
+
+    @Option(help: "Output format.")
+    var format: Format = .table
+
+    func validate() throws {
+        if machines.isEmpty && files.count != 2 { throw ValidationError("give two snapshot files, or --machine twice") }
+        if !machines.isEmpty && (machines.count != 2 || !files.isEmpty) {
+            throw ValidationError("a machine-type diff takes exactly two --machine and no snapshot arguments")
+        }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            if machines.count == 2 { try machineDiff() } else { try releaseDiff() }
+        }
+    }
+
+    private func machineDiff() throws {
+        let locator = SnapshotLocator(explicitFiles: snapshot.map { [$0] } ?? [], executable: executablePath())
+        let q = try CPUQuery(locator: locator, target: .init(arch: arch), mode: .offline)
+        guard let reader = q.snapshotReaders().first else { throw QueryError(.noSnapshot, "no snapshot for QEMU \(q.version)") }
+        let known = Set(try reader.machines(binary: q.binary).map(\.name))
+        for m in machines where !known.contains(m) {
+            throw QueryError(.unknownName, "unknown machine type '\(m)' for \(q.binary) (QEMU \(q.version))",
+                             suggestions: Suggestions.closest(to: m, in: Array(known)))
+        }
+        let diff = try MachineDiff(reader: reader, binary: q.binary, first: machines[0], second: machines[1], accel: accel, model: model)
+        if let model, diff.models.isEmpty {
+            throw QueryError(.unknownName, "no expansion of '\(model)' on both \(machines[0]) and \(machines[1]) under \(accel)")
+        }
+        switch format {
+        case .json:
+            print(JSONValue.object([
+                "schema": 1, "qemu-version": .string(q.version), "binary": .string(q.binary), "accel": .string(accel),
+                "machines": [.string(diff.first), .string(diff.second)], "models-compared": .int(diff.models.count),
+                "changes": .array(diff.changes.map { ["model": .string($0.model), "prop": .string($0.prop),
+                                                      "first": $0.first ?? .null, "second": $0.second ?? .null] }),
+            ]).prettyText)
+        case .markdown:
+            print("# \(diff.first) against \(diff.second) (\(q.binary), QEMU \(q.version), \(accel))\n")
+            print("\(diff.models.count) models compared, \(Set(diff.changes.map(\.model)).count) differ.\n")
+            print("| model | prop | \(diff.first) | \(diff.second) |\n|---|---|---|---|")
+            for c in diff.changes { print("| \(c.model) | \(c.prop) | \(Self.text(c.first)) | \(Self.text(c.second)) |") }
+        case .table:
+            var t = TextTable(header: ["MODEL", "PROP", diff.first.uppercased(), diff.second.uppercased()])
+            for c in diff.changes { t.rows.append([c.model, c.prop, Self.text(c.first), Self.text(c.second)]) }
+            print(t.render())
+            note("\(diff.models.count) models compared under \(accel); \(diff.changes.count) differences")
+        }
+    }
+
+    private func releaseDiff() throws {
+        let a = try SnapshotReader(path: files[0]).load(), b = try SnapshotReader(path: files[1]).load()
+        let diff = ReleaseDiff(a, b)
+        let shown = abi ? diff.props : []
+        switch format {
+        case .json:
+            var o: [String: JSONValue] = [
+                "schema": 1, "old": ["file": .string(files[0]), "qemu-version": .string(a.meta.qemuVersion)],
+                "new": ["file": .string(files[1]), "qemu-version": .string(b.meta.qemuVersion)],
+                "changes": .array(diff.changes.map { c in
+                    var x: [String: JSONValue] = ["kind": .string(c.kind), "binary": .string(c.binary), "subject": .string(c.subject)]
+                    if let o = c.old { x["old"] = .string(o) }
+                    if let n = c.new { x["new"] = .string(n) }
+                    return .object(x)
+                }),
+            ]
+            if abi {
+                o["abi"] = ["compared-expansions": .int(diff.comparedExpansions), "breaks": .int(diff.breaks.count),
+                            "findings": .array(shown.map { p in
+                                ["class": .string(p.classification.rawValue), "binary": .string(p.binary), "machine": .string(p.machine),
+                                 "accel": .string(p.accel), "host-dependent": .bool(p.hostDependent), "model": .string(p.model),
+                                 "type": .string(p.type), "variant": .string(p.variant), "prop": .string(p.prop),
+                                 "old": p.old ?? .null, "new": p.new ?? .null]
+                            })]
+            }
+            print(JSONValue.object(o).prettyText)
+        case .markdown, .table:
+            let md = format == .markdown
+            print(md ? "# QEMU \(a.meta.qemuVersion) → \(b.meta.qemuVersion)\n" : "QEMU \(a.meta.qemuVersion) -> \(b.meta.qemuVersion)")
+            if diff.changes.isEmpty { print(md ? "No catalogue changes.\n" : "no catalogue changes") }
+            var t = TextTable(header: ["CHANGE", "BINARY", "WHAT", "OLD -> NEW"])
+            for c in diff.changes {
+                let values = c.old == nil && c.new == nil ? "" : "\(c.old ?? "-") -> \(c.new ?? "-")"
+                if md { print("- `\(c.kind)` \(c.binary): \(c.subject) \(values)") } else { t.rows.append([c.kind, c.binary, c.subject, values]) }
+            }
+            if !md && !diff.changes.isEmpty { print(t.render()) }
+            if abi {
+                print(md ? "\n## Guest ABI (\(diff.comparedExpansions) expansions compared, \(diff.breaks.count) breaks)\n"
+                         : "ABI: \(diff.comparedExpansions) expansions compared, \(diff.breaks.count) breaks")
+                for cls in ReleaseDiff.Class.allCases {
+                    for dependent in [false, true] {
+                        let rows = shown.filter { $0.classification == cls && $0.hostDependent == dependent }
+                        guard !rows.isEmpty else { continue }
+                        print(md ? "\n### \(cls.rawValue), \(dependent ? "host-dependent (KVM)" : "host-independent (TCG)") (\(rows.count))\n"
+                                 : "\(cls.rawValue) \(dependent ? "(host-dependent)" : "(host-independent)"): \(rows.count)")
+                        for p in rows {
+                            let line = "\(p.machine) \(p.accel) \(p.model) \(p.type)\(p.variant.isEmpty ? "" : " " + p.variant): \(p.prop) \(Self.text(p.old)) -> \(Self.text(p.new))"
+                            print(md ? "- \(line)" : "  \(line)")
+                        }
+                    }
+                }
+            }
+        }
+        if abi && !diff.breaks.isEmpty { throw ExitCode(1) }
+    }
+
+    static func text(_ v: JSONValue?) -> String { v?.canonicalText ?? "(absent)" }
+}

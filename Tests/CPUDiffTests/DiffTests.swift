@@ -1,0 +1,87 @@
+import CPUDiff
+import Foundation
+import Harvester
+import QCPUTestSupport
+import QMP
+import SnapshotStore
+import Testing
+
+/// Release diffs, the ABI gate and machine-type diffs, on the shipped snapshot and the real QEMU.
+@Suite struct DiffTests {
+    let shipped = TestSupport.packageRoot + "/Snapshots/qemu-7.2.22.sqlite"
+
+    @Test func twoHarvestsOfTheSameQEMUDifferInNothing() async throws {
+        var options = HarvestOptions()
+        options.binaries = [TestSupport.qemuX86]
+        options.accelerators = ["tcg"]
+        options.machineGlobs = ["pc-i440fx-1.4", "pc-q35-7.2", "microvm"]
+        options.sourceDateEpoch = 1
+        let live = try await Harvester(options: options).run().snapshot
+        let diff = ReleaseDiff(try SnapshotReader(path: shipped).load(), live)
+        #expect(diff.changes.isEmpty)
+        #expect(diff.props.isEmpty)
+        #expect(diff.comparedExpansions == 3 * 132 * 2)
+    }
+
+    @Test func anAlteredMachineTypeIsExactlyOneBreak() throws {
+        var altered = try SnapshotReader(path: shipped).load()
+        let target = ExpansionRecord.Key(session: SessionKey(binary: "qemu-system-x86_64", machine: "pc-q35-7.2", accel: "tcg"),
+                                         model: "Cascadelake-Server", type: "full")
+        let i = try #require(altered.expansions.firstIndex { $0.key == target })
+        guard case .expanded(let name, let props) = altered.expansions[i].outcome else { Issue.record("no expansion"); return }
+        var changed = props.json.objectValue!
+        changed["mpx"] = true
+        altered.expansions[i].outcome = .expanded(model: name, props: PropertySet(changed))
+        let diff = ReleaseDiff(try SnapshotReader(path: shipped).load(), altered)
+        #expect(diff.changes.isEmpty)
+        #expect(diff.props == [ReleaseDiff.PropChange(
+            classification: .breaking, binary: "qemu-system-x86_64", machine: "pc-q35-7.2", accel: "tcg",
+            model: "Cascadelake-Server", type: "full", variant: "", prop: "mpx", old: false, new: true)])
+
+        let dir = try TestSupport.temporaryDirectory()
+        try SnapshotWriter().write(altered, to: dir + "/altered.sqlite")
+        let gate = try TestSupport.runQCPU(["diff", "--abi", shipped, dir + "/altered.sqlite"], cwd: dir)
+        #expect(gate.status == 1)
+        #expect(gate.stdout.contains("ABI: 23646 expansions compared, 1 breaks"))
+        #expect(gate.stdout.contains("break (host-independent): 1\n  pc-q35-7.2 tcg Cascadelake-Server full: mpx false -> true"))
+        let same = try TestSupport.runQCPU(["diff", "--abi", shipped, shipped], cwd: dir)
+        #expect(same.status == 0)
+        #expect(same.stdout == "QEMU 7.2.22 -> 7.2.22\nno catalogue changes\nABI: 23646 expansions compared, 0 breaks\n")
+    }
+
+    @Test func unversionedMachineTypesAreReportedApart() throws {
+        var altered = try SnapshotReader(path: shipped).load()
+        let i = try #require(altered.expansions.firstIndex {
+            $0.key.session.machine == "microvm" && $0.key.model == "qemu64" && $0.key.type == "full"
+        })
+        guard case .expanded(let name, let props) = altered.expansions[i].outcome else { Issue.record("no expansion"); return }
+        var changed = props.json.objectValue!
+        changed["family"] = 5
+        changed.removeValue(forKey: "abm")
+        altered.expansions[i].outcome = .expanded(model: name, props: PropertySet(changed))
+        let diff = ReleaseDiff(try SnapshotReader(path: shipped).load(), altered)
+        #expect(diff.breaks.isEmpty)
+        #expect(diff.props.map(\.classification) == [.propRemoved, .unversioned])
+        #expect(diff.props.map(\.prop) == ["abm", "family"])
+        #expect(!ReleaseDiff.isVersioned("microvm") && !ReleaseDiff.isVersioned("x-remote"))
+        #expect(ReleaseDiff.isVersioned("pc-q35-7.2") && ReleaseDiff.isVersioned("s390-ccw-virtio-7.2"))
+    }
+
+    @Test func machineTypeDiffShowsTheEffectOfCompatProps() throws {
+        let reader = try SnapshotReader(path: shipped)
+        let cascadelake = try MachineDiff(reader: reader, binary: "qemu-system-x86_64", first: "pc-i440fx-1.4",
+                                          second: "pc-q35-7.2", accel: "tcg", model: "Cascadelake-Server")
+        #expect(cascadelake.changes.contains(.init(model: "Cascadelake-Server", prop: "mpx", first: true, second: false)))
+        #expect(cascadelake.changes.contains(.init(model: "Cascadelake-Server", prop: "stepping", first: 5, second: 6)))
+        let qemu64 = try MachineDiff(reader: reader, binary: "qemu-system-x86_64", first: "pc-i440fx-1.4",
+                                     second: "pc-q35-7.2", accel: "tcg", model: "qemu64")
+        #expect(qemu64.changes.contains(.init(model: "qemu64", prop: "family", first: 6, second: 15)))
+        let all = try MachineDiff(reader: reader, binary: "qemu-system-x86_64", first: "pc-q35-7.1",
+                                  second: "pc-q35-7.2", accel: "tcg", model: nil)
+        #expect(all.models.count == 132)
+        let run = try TestSupport.runQCPU(["diff", "--machine", "pc-i440fx-1.4", "--machine", "pc-q35-7.2", "--model", "qemu64",
+                                           "--format", "json", "--snapshot", shipped])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("\"first\": 6,\n      \"model\": \"qemu64\",\n      \"prop\": \"family\",\n      \"second\": 15"))
+    }
+}
