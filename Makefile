@@ -4,6 +4,9 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 QEMU_X86   ?= /usr/bin/qemu-system-x86_64
 SNAPSHOT   ?= Snapshots/qemu-7.2.22.sqlite
+# QEMU 10.0.2 from bookworm-backports, unpacked beside the installed 7.2 (scripts/fetch-qemu-backports.sh).
+QEMU10     := vendor/qemu-backports/usr/bin/qemu-system-x86_64
+SNAPSHOT10 := Snapshots/qemu-10.0.2.sqlite
 # Binaries harvested into the shipped snapshot (TCG only: host-independent).
 SNAPSHOT_BINARIES ?= /usr/bin/qemu-system-x86_64 /usr/bin/qemu-system-aarch64 \
                      /usr/bin/qemu-system-ppc64 /usr/bin/qemu-system-s390x /usr/bin/qemu-system-riscv64
@@ -13,7 +16,7 @@ TEST_DEBS  := $(BUILD_DEBS) qemu-system-x86 qemu-system-arm qemu-system-misc qem
 
 QCPU_RELEASE := .build/release/qcpu
 
-.PHONY: all build release deps build-deps test demo snapshots bench fixtures man install install-check clean
+.PHONY: all build release deps build-deps qemu-backports test demo snapshots bench fixtures man install install-check clean
 
 all: build
 
@@ -46,7 +49,10 @@ demo: release
 	$(QCPU_RELEASE) features --model Cascadelake-Server --feature mpx --offline --format plain | paste - - - - - -
 	$(QCPU_RELEASE) which --feature avx512f --machine q35 --offline
 
-test: deps
+qemu-backports: deps
+	scripts/fetch-qemu-backports.sh
+
+test: deps qemu-backports
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -56,6 +62,10 @@ snapshots: release
 	SOURCE_DATE_EPOCH=$$(stat -c %Y $(QEMU_X86)) $(QCPU_RELEASE) harvest --accel tcg \
 	  $(foreach b,$(SNAPSHOT_BINARIES),--qemu $(b)) -o $(SNAPSHOT)
 	$(QCPU_RELEASE) validate $(SNAPSHOT)
+	$(MAKE) qemu-backports
+	SOURCE_DATE_EPOCH=$$(stat -c %Y $(QEMU10)) $(QCPU_RELEASE) harvest --accel tcg --qemu $(QEMU10) \
+	  --qemu-arg -L --qemu-arg vendor/qemu-backports/usr/share/qemu -o $(SNAPSHOT10)
+	$(QCPU_RELEASE) validate $(SNAPSHOT10)
 
 # Re-record the transcripts the unit tests replay (real QEMU conversations).
 fixtures: release

@@ -16,6 +16,15 @@ public struct ReleaseDiff: Sendable {
         public var subject: String
         /// The value in A and in B, where there is one.
         public var old: String?, new: String?
+
+        /// Creates a change.
+        public init(kind: String, binary: String, subject: String, old: String? = nil, new: String? = nil) {
+            self.kind = kind
+            self.binary = binary
+            self.subject = subject
+            self.old = old
+            self.new = new
+        }
     }
 
     /// One expansion prop that differs between A and B for the same (machine type, model, accelerator).
@@ -51,16 +60,42 @@ public struct ReleaseDiff: Sendable {
         case breaking = "break"
         /// A value changed on a machine type that promises no stable ABI (`microvm`, `isapc`, `none`, ...).
         case unversioned = "unversioned-machine"
+        /// A value changed for a model QEMU marks not migration-safe (`host`, `max`): it follows
+        /// the accelerator's abilities by design.
+        case notMigrationSafe = "not-migration-safe"
         /// A prop that only A has.
         case propRemoved = "prop-removed"
         /// A prop that only B has.
         case propAdded = "prop-added"
     }
 
+    /// Props that appeared or disappeared, one row per (class, prop, value) with how many
+    /// expansions show it (they are hundreds of thousands between releases, one per row and prop).
+    public struct PropPresence: Sendable, Equatable {
+        /// ``Class/propAdded`` or ``Class/propRemoved``.
+        public var classification: Class
+        /// The prop, its value where present, and whether the rows are host-dependent (KVM).
+        public var prop: String, value: JSONValue, hostDependent: Bool
+        /// How many expansions, and the first few of them (`machine model type`).
+        public var rows: Int, examples: [String]
+
+        /// Creates a row.
+        public init(classification: Class, prop: String, value: JSONValue, hostDependent: Bool, rows: Int, examples: [String]) {
+            self.classification = classification
+            self.prop = prop
+            self.value = value
+            self.hostDependent = hostDependent
+            self.rows = rows
+            self.examples = examples
+        }
+    }
+
     /// Catalogue changes, sorted.
     public var changes: [Change]
-    /// Expansion changes, sorted.
+    /// Value changes of props both releases have, sorted.
     public var props: [PropChange]
+    /// Props that appeared or disappeared, sorted.
+    public var presence: [PropPresence]
     /// Rows present in both snapshots and compared.
     public var comparedExpansions: Int
 
@@ -70,7 +105,7 @@ public struct ReleaseDiff: Sendable {
     /// Compares snapshot `a` (old) with `b` (new).
     public init(_ a: Snapshot, _ b: Snapshot) {
         changes = Self.catalogue(a, b)
-        (props, comparedExpansions) = Self.expansions(a, b)
+        (props, presence, comparedExpansions) = Self.expansions(a, b)
     }
 
     /// Whether a machine type promises the same guest ABI in later releases: only versioned ones
@@ -148,34 +183,57 @@ public struct ReleaseDiff: Sendable {
         return []
     }
 
-    static func expansions(_ a: Snapshot, _ b: Snapshot) -> ([PropChange], Int) {
+    static func expansions(_ a: Snapshot, _ b: Snapshot) -> ([PropChange], [PropPresence], Int) {
+        // Models that are not migration-safe in either release (per binary).
+        var unsafe = Set<String>()
+        for d in a.definitions + b.definitions where d.migrationSafe == false { unsafe.insert("\(d.session.binary) \(d.name)") }
         var old: [ExpansionRecord.Key: PropertySet] = [:]
         for e in a.expansions { if case .expanded(_, let p) = e.outcome { old[e.key] = p } }
         var out: [PropChange] = []
+        var presence: [String: PropPresence] = [:]
         var compared = 0
         for e in b.expansions {
             guard case .expanded(_, let new) = e.outcome, let before = old[e.key] else { continue }
             compared += 1
             if before == new { continue }
             let k = e.key
-            let versioned = isVersioned(k.session.machine)
-            func change(_ c: Class, _ prop: String, _ x: JSONValue?, _ y: JSONValue?) -> PropChange {
-                PropChange(classification: c, binary: k.session.binary, machine: k.session.machine, accel: k.session.accel,
-                           model: k.model, type: k.type, variant: k.variant, prop: prop, old: x, new: y)
+            let valueClass: Class = unsafe.contains("\(k.session.binary) \(k.model)") ? .notMigrationSafe
+                : (isVersioned(k.session.machine) ? .breaking : .unversioned)
+            let dependent = k.session.accel != "tcg"
+            func present(_ c: Class, _ p: PropertySet.Property) {
+                let key = "\(c.rawValue)\u{0}\(p.name)\u{0}\(p.value.canonicalText)\u{0}\(dependent)"
+                var row = presence[key] ?? PropPresence(classification: c, prop: p.name, value: p.value, hostDependent: dependent,
+                                                         rows: 0, examples: [])
+                row.rows += 1
+                if row.examples.count < 3 { row.examples.append("\(k.session.machine) \(k.model) \(k.type)") }
+                presence[key] = row
             }
-            for p in before.properties {
-                if let v = new[p.name] {
-                    if v != p.value { out.append(change(versioned ? .breaking : .unversioned, p.name, p.value, v)) }
+            // Both prop lists are sorted by name: walk them together.
+            let x = before.properties, y = new.properties
+            var i = 0, j = 0
+            while i < x.count || j < y.count {
+                if j == y.count || (i < x.count && x[i].name < y[j].name) {
+                    present(.propRemoved, x[i]); i += 1
+                } else if i == x.count || y[j].name < x[i].name {
+                    present(.propAdded, y[j]); j += 1
                 } else {
-                    out.append(change(.propRemoved, p.name, p.value, nil))
+                    if x[i].value != y[j].value {
+                        out.append(PropChange(classification: valueClass, binary: k.session.binary, machine: k.session.machine,
+                                              accel: k.session.accel, model: k.model, type: k.type, variant: k.variant,
+                                              prop: x[i].name, old: x[i].value, new: y[j].value))
+                    }
+                    i += 1; j += 1
                 }
             }
-            for p in new.properties where before[p.name] == nil { out.append(change(.propAdded, p.name, nil, p.value)) }
         }
         out.sort {
             [$0.binary, $0.machine, $0.accel, $0.model, $0.type, $0.variant, $0.prop]
                 .lexicographicallyPrecedes([$1.binary, $1.machine, $1.accel, $1.model, $1.type, $1.variant, $1.prop])
         }
-        return (out, compared)
+        let rows = presence.values.sorted {
+            ($0.classification.rawValue, $0.hostDependent ? 1 : 0, $0.prop, $0.value.canonicalText)
+                < ($1.classification.rawValue, $1.hostDependent ? 1 : 0, $1.prop, $1.value.canonicalText)
+        }
+        return (out, rows, compared)
     }
 }

@@ -14,11 +14,12 @@ struct BinaryProbe: Sendable {
     /// The transcript name of a binary's probe session.
     static func sessionName(_ binary: String) -> String { "\(binary)/probe" }
 
-    static func run(binary: BinaryFile, withKVM: Bool, modelGlobs: [String], provider: any QMPSessionProvider) async throws -> BinaryProbe {
+    static func run(binary: BinaryFile, withKVM: Bool, modelGlobs: [String], extraArguments: [String] = [],
+                    provider: any QMPSessionProvider) async throws -> BinaryProbe {
         let accel = withKVM ? "kvm:tcg" : "tcg"
         return try await provider.withSession(
             name: sessionName(binary.name), executable: binary.path,
-            arguments: QEMUProcess.standardArguments(machine: "none", accel: accel)
+            arguments: QEMUProcess.standardArguments(machine: "none", accel: accel) + extraArguments
         ) { client in
             let version = try await client.execute("query-version")
             let q = version["qemu"]

@@ -22,6 +22,9 @@ public struct HarvestOptions: Sendable {
     public var replayDirectory: String?
     /// The harvest time to record (`SOURCE_DATE_EPOCH`), or nil for now.
     public var sourceDateEpoch: Int64?
+    /// Extra arguments for every QEMU command line (e.g. `-L DIR` for an unpacked QEMU's firmware);
+    /// not stored in the snapshot.
+    public var extraArguments: [String] = []
 
     /// Creates default options.
     public init() {}

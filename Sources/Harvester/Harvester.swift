@@ -95,7 +95,8 @@ public struct Harvester: Sendable {
         for binary in binaries {
             do {
                 probes[binary.name] = try await BinaryProbe.run(
-                    binary: binary, withKVM: wantKVM && kvmHere, modelGlobs: options.modelGlobs, provider: provider)
+                    binary: binary, withKVM: wantKVM && kvmHere, modelGlobs: options.modelGlobs,
+                    extraArguments: options.extraArguments, provider: provider)
                 stats.sessions += 1
             } catch {
                 throw HarvestError(.probeFailed, "\(binary.name): cannot probe: \(error)")
@@ -177,6 +178,7 @@ public struct Harvester: Sendable {
     private func runSessions(_ jobs: [(SessionKey, BinaryFile)], host: HostRecord?, refused: [String: String],
                              provider: any QMPSessionProvider, progress: Progress?) async -> [SessionOutcome] {
         let modelGlobs = options.modelGlobs
+        let extraArguments = options.extraArguments
         let logger = self.logger
         let width = max(1, options.jobs)
         let cache = ExpansionCache()
@@ -190,7 +192,8 @@ public struct Harvester: Sendable {
                     if let message = refused[key.description] { return (i, .refused(key, message)) }
                     do {
                         let probe = try await SessionProbe.run(key: key, binary: binary, host: host,
-                                                               modelGlobs: modelGlobs, cache: cache, provider: provider)
+                                                               modelGlobs: modelGlobs, cache: cache,
+                                                               extraArguments: extraArguments, provider: provider)
                         return (i, .probed(probe))
                     } catch let error as QMPError {
                         if error.code == .processExited, error.beforeGreeting,

@@ -14,12 +14,12 @@ struct SessionProbe: Sendable {
     static let hostModels = ["host", "max"]
 
     static func run(key: SessionKey, binary: BinaryFile, host: HostRecord?, modelGlobs: [String],
-                    cache: ExpansionCache, provider: any QMPSessionProvider) async throws -> SessionProbe {
+                    cache: ExpansionCache, extraArguments: [String] = [], provider: any QMPSessionProvider) async throws -> SessionProbe {
         let clock = ContinuousClock()
         let started = clock.now
         var probe = try await provider.withSession(
             name: key.description, executable: binary.path,
-            arguments: QEMUProcess.standardArguments(machine: key.machine, accel: key.accel)
+            arguments: QEMUProcess.standardArguments(machine: key.machine, accel: key.accel) + extraArguments
         ) { client in
             var probe = SessionProbe(session: SessionRecord(key: key, host: key.accel == "kvm" ? host : nil))
             var unsupported: [String] = []

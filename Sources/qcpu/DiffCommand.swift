@@ -117,6 +117,11 @@ struct DiffCommand: AsyncParsableCommand {
                                  "accel": .string(p.accel), "host-dependent": .bool(p.hostDependent), "model": .string(p.model),
                                  "type": .string(p.type), "variant": .string(p.variant), "prop": .string(p.prop),
                                  "old": p.old ?? .null, "new": p.new ?? .null]
+                            }),
+                            "props-added-or-removed": .array(diff.presence.map { p in
+                                ["class": .string(p.classification.rawValue), "prop": .string(p.prop), "value": p.value,
+                                 "host-dependent": .bool(p.hostDependent), "rows": .int(p.rows),
+                                 "examples": .array(p.examples.map { .string($0) })]
                             })]
             }
             print(JSONValue.object(o).prettyText)
@@ -133,15 +138,35 @@ struct DiffCommand: AsyncParsableCommand {
             if abi {
                 print(md ? "\n## Guest ABI (\(diff.comparedExpansions) expansions compared, \(diff.breaks.count) breaks)\n"
                          : "ABI: \(diff.comparedExpansions) expansions compared, \(diff.breaks.count) breaks")
+                for dependent in [false, true] {
+                    let rows = diff.presence.filter { $0.hostDependent == dependent }
+                    guard !rows.isEmpty else { continue }
+                    let title = "props added or removed, \(dependent ? "host-dependent (KVM)" : "host-independent (TCG)") (\(rows.count))"
+                    print(md ? "\n### \(title)\n" : "\(title):")
+                    for p in rows {
+                        let line = "\(p.classification == .propAdded ? "+" : "-")\(p.prop) = \(p.value.canonicalText): \(p.rows) rows (\(p.examples.joined(separator: "; "))\(p.rows > 3 ? "; ..." : ""))"
+                        print(md ? "- `\(line)`" : "  \(line)")
+                    }
+                }
                 for cls in ReleaseDiff.Class.allCases {
                     for dependent in [false, true] {
                         let rows = shown.filter { $0.classification == cls && $0.hostDependent == dependent }
                         guard !rows.isEmpty else { continue }
                         print(md ? "\n### \(cls.rawValue), \(dependent ? "host-dependent (KVM)" : "host-independent (TCG)") (\(rows.count))\n"
                                  : "\(cls.rawValue) \(dependent ? "(host-dependent)" : "(host-independent)"): \(rows.count)")
+                        // One line per (prop, old, new), with how many rows and a few of them.
+                        var groups: [String: [ReleaseDiff.PropChange]] = [:]
+                        var order: [String] = []
                         for p in rows {
-                            let line = "\(p.machine) \(p.accel) \(p.model) \(p.type)\(p.variant.isEmpty ? "" : " " + p.variant): \(p.prop) \(Self.text(p.old)) -> \(Self.text(p.new))"
-                            print(md ? "- \(line)" : "  \(line)")
+                            let key = "\(p.prop) \(Self.text(p.old)) -> \(Self.text(p.new))"
+                            if groups[key] == nil { order.append(key) }
+                            groups[key, default: []].append(p)
+                        }
+                        for key in order {
+                            let g = groups[key]!
+                            let examples = g.prefix(3).map { "\($0.machine) \($0.model) \($0.type)\($0.variant.isEmpty ? "" : " " + $0.variant)" }
+                            let line = "\(key): \(g.count) rows (\(examples.joined(separator: "; "))\(g.count > 3 ? "; ..." : ""))"
+                            print(md ? "- `\(key)`: \(g.count) rows (\(examples.joined(separator: "; "))\(g.count > 3 ? "; ..." : ""))" : "  \(line)")
                         }
                     }
                 }

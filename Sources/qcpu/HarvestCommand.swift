@@ -37,6 +37,10 @@ struct HarvestCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Timeout for each QMP command, in seconds.", valueName: "seconds"))
     var timeout: Double = 30
 
+    @Option(name: .customLong("qemu-arg"), parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("An extra argument for every QEMU command line, e.g. -L DIR (repeatable; not stored).", valueName: "arg"))
+    var qemuArgs: [String] = []
+
     @Option(help: ArgumentHelp("Write each QMP conversation as a libvirt-style .replies transcript here.", valueName: "dir"))
     var record: String?
 
@@ -70,6 +74,7 @@ struct HarvestCommand: AsyncParsableCommand {
             options.shard = shard.flatMap(Shard.init)
             options.timeout = .milliseconds(Int64(timeout * 1000))
             options.recordDirectory = record
+            options.extraArguments = qemuArgs
             options.replayDirectory = replay
             options.sourceDateEpoch = try sourceDateEpoch()
             let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)

@@ -19,7 +19,7 @@ import Testing
         let live = try await Harvester(options: options).run().snapshot
         let diff = ReleaseDiff(try SnapshotReader(path: shipped).load(), live)
         #expect(diff.changes.isEmpty)
-        #expect(diff.props.isEmpty)
+        #expect(diff.props.isEmpty && diff.presence.isEmpty)
         #expect(diff.comparedExpansions == 3 * 132 * 2)
     }
 
@@ -43,7 +43,7 @@ import Testing
         let gate = try TestSupport.runQCPU(["diff", "--abi", shipped, dir + "/altered.sqlite"], cwd: dir)
         #expect(gate.status == 1)
         #expect(gate.stdout.contains("ABI: 23646 expansions compared, 1 breaks"))
-        #expect(gate.stdout.contains("break (host-independent): 1\n  pc-q35-7.2 tcg Cascadelake-Server full: mpx false -> true"))
+        #expect(gate.stdout.contains("break (host-independent): 1\n  mpx false -> true: 1 rows (pc-q35-7.2 Cascadelake-Server full)"))
         let same = try TestSupport.runQCPU(["diff", "--abi", shipped, shipped], cwd: dir)
         #expect(same.status == 0)
         #expect(same.stdout == "QEMU 7.2.22 -> 7.2.22\nno catalogue changes\nABI: 23646 expansions compared, 0 breaks\n")
@@ -61,10 +61,49 @@ import Testing
         altered.expansions[i].outcome = .expanded(model: name, props: PropertySet(changed))
         let diff = ReleaseDiff(try SnapshotReader(path: shipped).load(), altered)
         #expect(diff.breaks.isEmpty)
-        #expect(diff.props.map(\.classification) == [.propRemoved, .unversioned])
-        #expect(diff.props.map(\.prop) == ["abm", "family"])
+        #expect(diff.props.map(\.classification) == [.unversioned])
+        #expect(diff.props.map(\.prop) == ["family"])
+        #expect(diff.presence == [.init(classification: .propRemoved, prop: "abm", value: false, hostDependent: false,
+                                        rows: 1, examples: ["microvm qemu64 full"])])
         #expect(!ReleaseDiff.isVersioned("microvm") && !ReleaseDiff.isVersioned("x-remote"))
         #expect(ReleaseDiff.isVersioned("pc-q35-7.2") && ReleaseDiff.isVersioned("s390-ccw-virtio-7.2"))
+    }
+
+    let shipped10 = TestSupport.packageRoot + "/Snapshots/qemu-10.0.2.sqlite"
+
+    @Test func qemu72To1002KeepsTheABIOfNamedModelsOnVersionedMachineTypes() throws {
+        let diff = ReleaseDiff(try SnapshotReader(path: shipped).load(), try SnapshotReader(path: shipped10).load())
+        #expect(diff.comparedExpansions == 13_464)
+        #expect(diff.breaks.isEmpty)
+        // host and max follow TCG's abilities by design; they are not migration-safe.
+        let unsafe = diff.props.filter { $0.classification == .notMigrationSafe }
+        #expect(!unsafe.isEmpty && Set(unsafe.map(\.model)) == ["host", "max"])
+        // microvm resolves aliases to the newest version, which 10.0 added.
+        #expect(diff.changes.contains(.init(kind: "alias-changed", binary: "qemu-system-x86_64", subject: "microvm EPYC",
+                                            old: "EPYC-v3", new: "EPYC-v4")))
+        #expect(diff.props.contains { $0.classification == .unversioned && $0.machine == "microvm" && $0.model == "EPYC-Rome" && $0.prop == "xsaves" })
+        #expect(diff.changes.contains(.init(kind: "model-added", binary: "qemu-system-x86_64", subject: "SapphireRapids")))
+        #expect(diff.changes.contains(.init(kind: "machine-removed", binary: "qemu-system-x86_64", subject: "pc-i440fx-1.4")))
+        #expect(diff.changes.contains(.init(kind: "machine-deprecated", binary: "qemu-system-x86_64", subject: "pc-q35-2.4")))
+        #expect(diff.presence.contains { $0.classification == .propRemoved && $0.prop == "kvm-no-smi-migration" && $0.rows == 6_732 })
+        let gate = try TestSupport.runQCPU(["diff", "--abi", shipped, shipped10])
+        #expect(gate.status == 0)
+        #expect(gate.stdout.contains("ABI: 13464 expansions compared, 0 breaks"))
+    }
+
+    @Test func theUnpackedQEMU1002AnswersAsItsShippedSnapshot() async throws {
+        let qemu = TestSupport.packageRoot + "/vendor/qemu-backports/usr/bin/qemu-system-x86_64"
+        try #require(FileManager.default.isExecutableFile(atPath: qemu), "run scripts/fetch-qemu-backports.sh (make test does)")
+        var options = HarvestOptions()
+        options.binaries = [qemu]
+        options.accelerators = ["tcg"]
+        options.machineGlobs = ["pc-q35-10.0", "pc-i440fx-8.0"]
+        options.extraArguments = ["-L", TestSupport.packageRoot + "/vendor/qemu-backports/usr/share/qemu"]
+        let live = try await Harvester(options: options).run().snapshot
+        #expect(live.meta.qemuVersion == "10.0.2")
+        let diff = ReleaseDiff(try SnapshotReader(path: shipped10).load(), live)
+        #expect(diff.changes.isEmpty && diff.props.isEmpty && diff.presence.isEmpty)
+        #expect(diff.comparedExpansions == 2 * 154 * 2)
     }
 
     @Test func machineTypeDiffShowsTheEffectOfCompatProps() throws {
