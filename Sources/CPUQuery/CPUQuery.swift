@@ -58,7 +58,8 @@ public final class CPUQuery: Sendable {
     /// Prop name → its canonical feature name ("" when it is not a feature), per snapshot file.
     let spellingCache = Mutex<[String: [String: String]]>([:])
 
-    /// Opens the snapshots on `locator`'s search path and picks the QEMU version to answer for.
+    /// Opens the snapshots on `locator`'s search path and picks the QEMU version to answer for:
+    /// `--qemu`'s, `--qemu-version`, or the newest snapshot that has the binary.
     ///
     /// - Throws: ``QueryError`` when the path cannot be read, a snapshot is bad, or there is
     ///   neither a snapshot nor a QEMU to answer from.
@@ -95,7 +96,10 @@ public final class CPUQuery: Sendable {
             binary = "qemu-system-\(target.arch)"
             qemuPath = nil
         } else {
-            guard let newest = located.map(\.version).max(by: QEMUVersion.less) else {
+            // The newest snapshot that has this binary, else the newest of all.
+            let name = "qemu-system-\(target.arch)"
+            let having = located.filter { l in (try? l.reader.binaries())?.contains { $0.name == name } ?? false }
+            guard let newest = (having.isEmpty ? located : having).map(\.version).max(by: QEMUVersion.less) else {
                 let searched = locator.searchPath.map(\.path).joined(separator: ", ")
                 throw QueryError(.noSnapshot, "no snapshot found (searched \(searched)); install qcpu's snapshots, harvest one with 'qcpu harvest -o FILE', or name one with --snapshot or QCPU_SNAPSHOT_PATH")
             }
