@@ -110,11 +110,7 @@ public struct ReleaseDiff: Sendable {
 
     /// Whether a machine type promises the same guest ABI in later releases: only versioned ones
     /// (`pc-q35-7.2`, `virt-7.2`, `pseries-7.2`, `s390-ccw-virtio-7.2`) do.
-    public static func isVersioned(_ machine: String) -> Bool {
-        guard let dash = machine.lastIndex(of: "-") else { return false }
-        let parts = machine[machine.index(after: dash)...].split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count >= 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
-    }
+    public static func isVersioned(_ machine: String) -> Bool { MachineTypeName.split(machine) != nil }
 
     static func catalogue(_ a: Snapshot, _ b: Snapshot) -> [Change] {
         var out: [Change] = []

@@ -137,11 +137,12 @@ extension CPUQuery {
     /// when the target has them, else the boolean props of the full expansion.
     func featureNames(_ reader: SnapshotReader, full: PropertySet?) throws -> [String: String] {
         if let cached = featureCache.withLock({ $0[reader.path] }) { return cached }
-        let names = try reader.staticFeatureNames(binary: binary)
-            ?? Set((full?.properties ?? []).filter { $0.value.boolValue != nil }.map(\.name))
+        let staticNames = try reader.staticFeatureNames(binary: binary)
+        let names = staticNames ?? Set((full?.properties ?? []).filter { $0.value.boolValue != nil }.map(\.name))
         var map: [String: String] = [:]
         for n in names.sorted() where map[FeatureNames.normalized(n)] == nil { map[FeatureNames.normalized(n)] = n }
-        if try reader.staticFeatureNames(binary: binary) != nil { featureCache.withLock { $0[reader.path] = map } }
+        // Only the static names are the same for every question; names from one full expansion are not.
+        if staticNames != nil { featureCache.withLock { $0[reader.path] = map } }
         return map
     }
 
@@ -155,13 +156,13 @@ extension CPUQuery {
     func compatDelta(_ reader: SnapshotReader, model: String, machine: String, accel: String, props: PropertySet)
         throws -> (String, [(String, JSONValue, JSONValue)])?
     {
-        guard let (family, _) = QEMUVersion.machineFamily(machine) else { return nil }
+        guard let (family, _) = MachineTypeName.split(machine) else { return nil }
         let key = reader.path + "\u{0}" + family
         var newest = newestCache.withLock { $0[key] }
         if newest == nil {
             newest = try machineRows(reader).map(\.name)
-                .filter { QEMUVersion.machineFamily($0)?.family == family }
-                .max { QEMUVersion.less(QEMUVersion.machineFamily($0)!.version, QEMUVersion.machineFamily($1)!.version) }
+                .filter { MachineTypeName.split($0)?.family == family }
+                .max { QEMUVersion.less(MachineTypeName.split($0)!.version, MachineTypeName.split($1)!.version) }
             if let newest { newestCache.withLock { $0[key] = newest } }
         }
         guard let newest, newest != machine,

@@ -35,14 +35,4 @@ public enum QEMUVersion {
         }
         return nil
     }
-
-    /// The family of a versioned machine type (`pc-q35-7.2` → `pc-q35`) and its version, or nil.
-    public static func machineFamily(_ machine: String) -> (family: String, version: String)? {
-        guard let dash = machine.lastIndex(of: "-") else { return nil }
-        let version = machine[machine.index(after: dash)...]
-        let parts = version.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
-        else { return nil }
-        return (String(machine[..<dash]), String(version))
-    }
 }

@@ -51,16 +51,18 @@ public struct Harvester: Sendable {
     /// Runs the harvest.
     public func run(progress: Progress? = nil) async throws -> Result {
         var options = self.options
+        var manifest: RecordingManifest?
         if let replay = options.replayDirectory {
-            let manifest = try RecordingManifest.read(from: replay)
-            if options.accelerators.isEmpty { options.accelerators = manifest.accelerators }
-            if options.machineGlobs.isEmpty { options.machineGlobs = manifest.machineGlobs }
-            if options.modelGlobs.isEmpty { options.modelGlobs = manifest.modelGlobs }
+            let recorded = try RecordingManifest.read(from: replay)
+            if options.accelerators.isEmpty { options.accelerators = recorded.accelerators }
+            if options.machineGlobs.isEmpty { options.machineGlobs = recorded.machineGlobs }
+            if options.modelGlobs.isEmpty { options.modelGlobs = recorded.modelGlobs }
+            manifest = recorded
         }
-        return try await Harvester(options: options, logger: logger).harvest(progress: progress)
+        return try await Harvester(options: options, logger: logger).harvest(replaying: manifest, progress: progress)
     }
 
-    private func harvest(progress: Progress?) async throws -> Result {
+    private func harvest(replaying manifest: RecordingManifest?, progress: Progress?) async throws -> Result {
         let clock = ContinuousClock()
         let started = clock.now
         for accel in options.accelerators where !["kvm", "tcg"].contains(accel) {
@@ -70,8 +72,7 @@ public struct Harvester: Sendable {
         var binaries: [BinaryFile]
         var host: HostRecord?
         var refused: [String: String] = [:]
-        if let replay = options.replayDirectory {
-            let manifest = try RecordingManifest.read(from: replay)
+        if let replay = options.replayDirectory, let manifest {
             provider = ReplaySessionProvider(directory: replay)
             let wanted = Set(options.binaries.map { ($0 as NSString).lastPathComponent })
             binaries = manifest.binaries.filter { wanted.isEmpty || wanted.contains($0.name) }

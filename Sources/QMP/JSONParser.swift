@@ -36,11 +36,9 @@ public struct JSONParser {
         case "false": return .bool(false)
         case "null": return .null
         default:
-            if let first = text.utf8.first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39),
-               text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") }),
-               text.utf8.dropFirst().allSatisfy({ $0 != UInt8(ascii: "-") }), text != "-" {
-                return .number(text)
-            }
+            // An integer: an optional minus sign, then at least one digit.
+            let digits = text.utf8.first == UInt8(ascii: "-") ? text.utf8.dropFirst() : text.utf8[...]
+            if !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return .number(text) }
             return try parse(Array(text.utf8))
         }
     }

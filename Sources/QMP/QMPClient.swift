@@ -151,10 +151,9 @@ public final class QMPClient {
     public func attempt(_ command: String, arguments: JSONValue? = nil, timeout: Duration? = nil)
         async throws(QMPError) -> Result<JSONValue, QMPError>
     {
-        do {
-            return .success(try await execute(command, arguments: arguments, timeout: timeout))
-        } catch where error.code == .commandFailed {
-            return .failure(error)
+        switch try await attemptReply(command, arguments: arguments, timeout: timeout) {
+        case .success(let reply): return .success(try reply.parsed())
+        case .failure(let error): return .failure(error)
         }
     }
 
