@@ -77,6 +77,11 @@ fixtures: release
 	$(QCPU_RELEASE) harvest --qemu /usr/bin/qemu-system-aarch64 --accel tcg --machine virt-7.2 \
 	  --model cortex-a57 --model max --model host \
 	  --record Tests/QCPUTestSupport/Fixtures/aarch64 -o /tmp/qcpu-fixture-aarch64.sqlite
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then \
+	  rm -rf Tests/QCPUTestSupport/Fixtures/host-x86_64; \
+	  $(QCPU_RELEASE) host capture --qemu $(QEMU_X86) --machine pc-q35-7.2 --machine microvm \
+	    --record Tests/QCPUTestSupport/Fixtures/host-x86_64 -o /tmp/qcpu-fixture-host.sqlite; \
+	else echo "no usable /dev/kvm: Fixtures/host-x86_64 kept as recorded"; fi
 
 bench: deps release
 	python3 bench/run_bench.py --qcpu $(QCPU_RELEASE) --qemu $(QEMU_X86) --snapshot $(SNAPSHOT) --out docs/benchmarks.md

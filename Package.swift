@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Harvester", targets: ["Harvester"]),
         .library(name: "CPUQuery", targets: ["CPUQuery"]),
         .library(name: "CPUDiff", targets: ["CPUDiff"]),
+        .library(name: "HostCPU", targets: ["HostCPU"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,22 +42,26 @@ let package = Package(
             name: "CPUQuery",
             dependencies: ["QMP", "SnapshotStore"]),
         .target(
+            name: "HostCPU",
+            dependencies: ["QMP", "SnapshotStore", "CPUQuery"]),
+        .target(
             name: "CPUDiff",
             dependencies: ["QMP", "SnapshotStore"]),
         .executableTarget(
             name: "qcpu",
             dependencies: [
-                "QMP", "SnapshotStore", "Harvester", "CPUQuery", "CPUDiff",
+                "QMP", "SnapshotStore", "Harvester", "CPUQuery", "CPUDiff", "HostCPU",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "qcpu-bench", dependencies: ["CPUQuery", "SnapshotStore"]),
         .target(
-            name: "QCPUTestSupport", dependencies: ["QMP", "SnapshotStore", "Harvester", "CPUQuery"],
+            name: "QCPUTestSupport", dependencies: ["QMP", "SnapshotStore", "Harvester", "CPUQuery", "HostCPU"],
             path: "Tests/QCPUTestSupport", resources: [.copy("Fixtures")]),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "QCPUTestSupport"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "QMP", "QCPUTestSupport"]),
+        .testTarget(name: "HostCPUTests", dependencies: ["HostCPU", "Harvester", "CPUQuery", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "HarvesterTests", dependencies: ["Harvester", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "CPUDiffTests", dependencies: ["CPUDiff", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "CPUQueryTests", dependencies: ["CPUQuery", "SnapshotStore", "Harvester", "QMP", "QCPUTestSupport"]),

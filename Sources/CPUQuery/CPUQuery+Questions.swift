@@ -206,3 +206,24 @@ extension CPUQuery {
     /// The open snapshots of the chosen QEMU version, in search order.
     public func snapshotReaders() -> [SnapshotReader] { candidates.map(\.reader) }
 }
+
+extension CPUQuery {
+    /// Every model's feature set on `machine` under `accel` (for command lines and baselines).
+    public func modelFeatureSets(machine: String? = nil, accel: String = "tcg") async throws -> Answer<ModelFeatureSets> {
+        let machine = try await resolveMachine(machine)
+        let (located, source) = try await sessionSource(machine: machine, accel: accel)
+        let reader = located.reader
+        let expansions = try reader.expansions(binary: binary, machine: machine, accel: accel)
+        let names = try reader.staticFeatureNames(binary: binary)
+            ?? Set(expansions.first?.props.properties.filter { $0.value.boolValue != nil }.map(\.name) ?? [])
+        let space = FeatureSpace(names: names, spellings: expansions.first?.props.properties.map(\.name) ?? [])
+        var models: [String: Set<String>] = [:]
+        for (model, props) in expansions { models[model] = space.features(of: props) }
+        var aliasOf: [String: String] = [:]
+        for d in try reader.definitions(binary: binary, machine: machine, accel: accel) {
+            if let a = d.aliasOf { aliasOf[d.name] = a }
+        }
+        return Answer(value: ModelFeatureSets(machine: machine, accel: accel, space: space, models: models, aliasOf: aliasOf),
+                      source: source)
+    }
+}

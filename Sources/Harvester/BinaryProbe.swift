@@ -14,7 +14,7 @@ struct BinaryProbe: Sendable {
     /// The transcript name of a binary's probe session.
     static func sessionName(_ binary: String) -> String { "\(binary)/probe" }
 
-    static func run(binary: BinaryFile, withKVM: Bool, modelGlobs: [String], extraArguments: [String] = [],
+    static func run(binary: BinaryFile, withKVM: Bool, modelGlobs: [String], extraArguments: [String] = [], qomTypes: Bool = true,
                     provider: any QMPSessionProvider) async throws -> BinaryProbe {
         let accel = withKVM ? "kvm:tcg" : "tcg"
         return try await provider.withSession(
@@ -40,7 +40,7 @@ struct BinaryProbe: Sendable {
                 }).sorted()
             }
             var qom: [QOMTypeRecord] = []
-            for typename in typenames {
+            for typename in typenames where qomTypes {
                 if case .success(let props) = try await client.attempt(
                     "qom-list-properties", arguments: ["typename": .string(typename)]) {
                     qom.append(QOMTypeRecord(binary: binary.name, typename: typename, properties: Self.sorted(props)))

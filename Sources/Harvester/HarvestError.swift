@@ -14,6 +14,8 @@ public struct HarvestError: Error, Sendable, CustomStringConvertible {
         public static let sessionsFailed = Code("sessions-failed")
         /// The binaries are not one QEMU build.
         public static let mixedBuilds = Code("mixed-builds")
+        /// KVM is not usable here, and the capture needs it (a host record).
+        public static let noKVM = Code("no-kvm")
         /// A replay directory lacks what the harvest needs.
         public static let badRecording = Code("bad-recording")
         /// The short name of the code.

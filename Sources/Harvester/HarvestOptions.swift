@@ -25,6 +25,10 @@ public struct HarvestOptions: Sendable {
     /// Extra arguments for every QEMU command line (e.g. `-L DIR` for an unpacked QEMU's firmware);
     /// not stored in the snapshot.
     public var extraArguments: [String] = []
+    /// The `query-cpu-model-expansion` types asked for every model (a host capture needs only `full`).
+    public var expansionTypes: [String] = ["full", "static"]
+    /// Whether to record `qom-list-properties` of every CPU type (a host capture does not).
+    public var qomTypes = true
 
     /// Creates default options.
     public init() {}

@@ -97,7 +97,7 @@ public struct Harvester: Sendable {
             do {
                 probes[binary.name] = try await BinaryProbe.run(
                     binary: binary, withKVM: wantKVM && kvmHere, modelGlobs: options.modelGlobs,
-                    extraArguments: options.extraArguments, provider: provider)
+                    extraArguments: options.extraArguments, qomTypes: options.qomTypes, provider: provider)
                 stats.sessions += 1
             } catch {
                 throw HarvestError(.probeFailed, "\(binary.name): cannot probe: \(error)")
@@ -121,7 +121,7 @@ public struct Harvester: Sendable {
             }
         }
         if options.accelerators == ["kvm"], !records.contains(where: { $0.accelerators.contains("kvm") }) {
-            throw HarvestError(.badInput, "KVM was asked for, but no binary can use it here (is /dev/kvm usable?)")
+            throw HarvestError(.noKVM, "KVM was asked for, but no binary can use it here (is /dev/kvm usable?)")
         }
         jobs.sort { $0.0 < $1.0 }
         if let shard = options.shard { jobs = jobs.enumerated().filter { shard.contains($0.offset) }.map(\.element) }
@@ -180,6 +180,7 @@ public struct Harvester: Sendable {
                              provider: any QMPSessionProvider, progress: Progress?) async -> [SessionOutcome] {
         let modelGlobs = options.modelGlobs
         let extraArguments = options.extraArguments
+        let expansionTypes = options.expansionTypes
         let logger = self.logger
         let width = max(1, options.jobs)
         let cache = ExpansionCache()
@@ -194,7 +195,8 @@ public struct Harvester: Sendable {
                     do {
                         let probe = try await SessionProbe.run(key: key, binary: binary, host: host,
                                                                modelGlobs: modelGlobs, cache: cache,
-                                                               extraArguments: extraArguments, provider: provider)
+                                                               extraArguments: extraArguments, expansionTypes: expansionTypes,
+                                                               provider: provider)
                         return (i, .probed(probe))
                     } catch let error as QMPError {
                         if error.code == .processExited, error.beforeGreeting,

@@ -14,7 +14,8 @@ struct SessionProbe: Sendable {
     static let hostModels = ["host", "max"]
 
     static func run(key: SessionKey, binary: BinaryFile, host: HostRecord?, modelGlobs: [String],
-                    cache: ExpansionCache, extraArguments: [String] = [], provider: any QMPSessionProvider) async throws -> SessionProbe {
+                    cache: ExpansionCache, extraArguments: [String] = [],
+                    expansionTypes: [String] = ["full", "static"], provider: any QMPSessionProvider) async throws -> SessionProbe {
         let clock = ContinuousClock()
         let started = clock.now
         var probe = try await provider.withSession(
@@ -37,7 +38,7 @@ struct SessionProbe: Sendable {
             }
             names.sort()
             probe.definitions.sort { $0.name < $1.name }
-            for type in ["full", "static"] where !names.isEmpty {
+            for type in expansionTypes where !names.isEmpty {
                 let commands = names.map { name -> (command: String, arguments: JSONValue?) in
                     ("query-cpu-model-expansion", ["type": .string(type), "model": ["name": .string(name)]])
                 }

@@ -19,6 +19,12 @@ extension Snapshot {
             meta.harvestTime = max(meta.harvestTime, p.meta.harvestTime)
             meta.machineFilter = Array(Set(meta.machineFilter + p.meta.machineFilter)).sorted()
             meta.modelFilter = Array(Set(meta.modelFilter + p.meta.modelFilter)).sorted()
+            if let extra = p.meta.hostExtraFeatures {
+                if let mine = meta.hostExtraFeatures, mine.sorted() != extra.sorted() {
+                    throw SnapshotError(.incompatible, path: label(i), "host records of different hosts cannot merge")
+                }
+                meta.hostExtraFeatures = extra
+            }
         }
         var result = Snapshot(meta: meta)
         func union<T: Equatable, K: Hashable>(_ key: (T) -> K, _ list: (Snapshot) -> [T], _ what: String)

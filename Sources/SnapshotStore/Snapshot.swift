@@ -52,6 +52,9 @@ public struct SnapshotMeta: Sendable, Equatable {
     public var machineFilter: [String] = []
     /// The `--model` globs the harvest was limited to (empty: all).
     public var modelFilter: [String] = []
+    /// Host records only: features a realized `host,migratable=off` CPU keeps that the `host`
+    /// expansion leaves off (QEMU does not auto-enable them, e.g. `topoext`); nil in snapshots.
+    public var hostExtraFeatures: [String]?
 
     /// Creates meta data.
     public init(qcpuVersion: String, qemuVersion: String, qemuPackage: String, harvestTime: Int64,

@@ -23,6 +23,7 @@ extension SnapshotReader {
             qcpuVersion: meta["qcpu_version"] ?? "", qemuVersion: meta["qemu_version"] ?? "",
             qemuPackage: meta["qemu_package"] ?? "", harvestTime: Int64(meta["harvest_epoch"] ?? "0") ?? 0,
             machineFilter: strings(coverage["machine-filter"]), modelFilter: strings(coverage["model-filter"])))
+        if let extra = meta["host_extra_features"] { s.meta.hostExtraFeatures = strings(try json(extra, path)) }
 
         var binaryName: [Int: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT * FROM binary ORDER BY id") {

@@ -176,7 +176,7 @@ public struct SnapshotWriter {
         let date = Date(timeIntervalSince1970: TimeInterval(m.harvestTime))
         let iso = ISO8601DateFormatter()
         iso.timeZone = TimeZone(identifier: "UTC")
-        return [
+        var rows = [
             ("coverage", coverage.canonicalText),
             ("format", "qcpu-snapshot"),
             ("harvest_epoch", String(m.harvestTime)),
@@ -187,5 +187,10 @@ public struct SnapshotWriter {
             ("schema_version", String(SnapshotSchema.version)),
             ("unsupported", JSONValue.array(unsupported.sorted().map { .string($0) }).canonicalText),
         ]
+        if let extra = m.hostExtraFeatures {
+            rows.append(("host_extra_features", JSONValue.array(extra.sorted().map { .string($0) }).canonicalText))
+            rows.sort { $0.0 < $1.0 }
+        }
+        return rows
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CPUQuery
 import Foundation
 import Harvester
+import HostCPU
 import SnapshotStore
 
 /// qcpu's documented exit statuses (sysexits.h where one fits).
@@ -36,11 +37,20 @@ enum ExitStatus {
         }
     }
 
+    /// The status for a host-record error.
+    static func of(_ error: HostCPUError) -> Int32 {
+        switch error.code {
+        case .unknownName, .noHosts: return usage
+        case .badGuest, .mismatch, .notHostRecord: return dataError
+        default: return failure
+        }
+    }
+
     /// The status for a harvest error.
     static func of(_ error: HarvestError) -> Int32 {
         switch error.code {
         case .badInput: return usage
-        case .noQEMU: return unavailable
+        case .noQEMU, .noKVM: return unavailable
         case .badRecording: return dataError
         default: return failure
         }
@@ -60,6 +70,8 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     } catch let error as SnapshotError {
         throw fail("\(error)", status: ExitStatus.of(error))
     } catch let error as QueryError {
+        throw fail("\(error)", status: ExitStatus.of(error))
+    } catch let error as HostCPUError {
         throw fail("\(error)", status: ExitStatus.of(error))
     } catch let error as HarvestError {
         var text = error.message

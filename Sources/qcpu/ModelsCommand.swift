@@ -1,18 +1,27 @@
 import ArgumentParser
 import CPUQuery
+import HostCPU
 import QMP
 
 /// `qcpu models`: the CPU models on a machine type and accelerator.
 struct ModelsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
-        abstract: "List CPU models on a machine type: alias-of, versions, deprecated, static, migration-safe.")
+        abstract: "List CPU models on a machine type: alias-of, versions, deprecated, static, migration-safe.",
+        discussion: """
+            With --host, lists each model as usable or not on each host under KVM, with its \
+            blockers: the features -cpu MODEL,enforce would refuse there (libvirt's \
+            domcapabilities custom-mode list, but per machine type), computed offline.
+            """)
 
     @OptionGroup var query: QueryOptions
 
     @OptionGroup var session: SessionOptions
 
+    @OptionGroup var hosts: HostOptions
+
     func run() async throws {
+        if hosts.given { return try await runForHosts() }
         try await reportingErrors {
             let q = try query.makeQuery()
             let answer = try await q.models(machine: session.machine, accel: session.accel)
@@ -50,6 +59,45 @@ struct ModelsCommand: AsyncParsableCommand {
         if let a = m.aliasOf { o["alias-of"] = .string(a) }
         if let s = m.migrationSafe { o["migration-safe"] = .bool(s) }
         if let u = m.unavailableFeatures { o["unavailable-features"] = .array(u.map { .string($0) }) }
+        return .object(o)
+    }
+
+    /// `models --host`: usable or not, with blockers, per host.
+    func runForHosts() async throws {
+        try await reportingErrors {
+            let records = try await hosts.load(version: query.qemuVersion)
+            let profiles = try HostOptions.profiles(records, machine: session.machine)
+            switch query.format {
+            case .json:
+                print(JSONValue.object(["schema": 1, "hosts": .array(profiles.map { p in
+                    ["host": .string(p.host), "machine": .string(p.machine),
+                     "models": .array(p.modelSets.models.keys.sorted().map { Self.json(p, model: $0) })]
+                })]).prettyText)
+            case .plain:
+                for p in profiles {
+                    for m in p.modelSets.models.keys.sorted() {
+                        let b = p.blockers(of: m) ?? []
+                        print(([p.host, m, b.isEmpty ? "usable" : "blocked"] + b).joined(separator: "\t"))
+                    }
+                }
+            case .table:
+                for p in profiles {
+                    if profiles.count > 1 { print("\(p.host) (\(p.machine)):") }
+                    var t = TextTable(header: ["MODEL", "USABLE", "BLOCKERS"])
+                    for m in p.modelSets.models.keys.sorted() {
+                        let b = p.blockers(of: m) ?? []
+                        t.rows.append([m, b.isEmpty ? "yes" : "no", b.joined(separator: " ")])
+                    }
+                    print(t.render())
+                }
+            }
+        }
+    }
+
+    static func json(_ p: HostProfile, model: String) -> JSONValue {
+        let b = p.blockers(of: model) ?? []
+        var o: [String: JSONValue] = ["name": .string(model), "usable": .bool(b.isEmpty), "blockers": .array(b.map { .string($0) })]
+        if let a = p.modelSets.aliasOf[model] { o["alias-of"] = .string(a) }
         return .object(o)
     }
 }

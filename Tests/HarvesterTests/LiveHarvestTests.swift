@@ -108,7 +108,7 @@ actor FullHarvest {
         } else {
             await #expect {
                 _ = try await harvest { $0.accelerators = ["kvm"]; $0.machineGlobs = ["pc-q35-7.2"] }
-            } throws: { ($0 as? HarvestError)?.code == .badInput }
+            } throws: { ($0 as? HarvestError)?.code == .noKVM }
         }
     }
 

@@ -132,3 +132,28 @@ extension Snapshot {
         definitions.first { $0.name == model && $0.session == SessionKey(binary: binary, machine: machine, accel: accel) }
     }
 }
+
+extension TestSupport {
+    /// Replays the recorded host capture (`Fixtures/host-x86_64`) into a host record file.
+    public static func recordedHostRecord(named name: String = "recorded") async throws -> String {
+        var options = HarvestOptions()
+        options.replayDirectory = fixture("host-x86_64")
+        options.sourceDateEpoch = 0
+        let result = try await HostCapture(options: options).run()
+        let path = try temporaryDirectory() + "/\(name).sqlite"
+        try SnapshotWriter().write(result.snapshot, to: path)
+        return path
+    }
+
+    /// Captures this host live under KVM (every machine type unless `machines` says otherwise).
+    public static func liveHostRecord(machines: [String] = []) async throws -> String {
+        var options = HarvestOptions()
+        options.binaries = [qemuX86]
+        options.machineGlobs = machines
+        options.sourceDateEpoch = 0
+        let result = try await HostCapture(options: options).run()
+        let path = try temporaryDirectory() + "/local.sqlite"
+        try SnapshotWriter().write(result.snapshot, to: path)
+        return path
+    }
+}

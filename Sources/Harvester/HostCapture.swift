@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import QMP
+import SnapshotStore
+
+/// Records this host as QEMU sees it under KVM: a host record.
+///
+/// A host record is a snapshot file of one binary harvested under KVM only: every model's full
+/// expansion and `unavailable-features` per machine type, the `host` and `max` expansions
+/// (migratable and not), the host fingerprint, and the features a realized
+/// `host,migratable=off` CPU keeps although the `host` expansion leaves them off
+/// (``SnapshotMeta/hostExtraFeatures``: QEMU does not auto-enable `topoext` and the KVM hints).
+/// With those, the query side computes `-cpu MODEL,enforce` refusals offline.
+public struct HostCapture: Sendable {
+    /// Session name of the realize probe in recordings.
+    static let realizeSession = "host-realize"
+
+    /// The harvest options (one binary; accelerator and expansion types are set by the capture).
+    public var options: HarvestOptions
+    /// Where diagnostics go.
+    public var logger: Logger
+
+    /// Creates a capture.
+    public init(options: HarvestOptions,
+                logger: Logger = Logger(label: "qcpu.host", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        self.options = options
+        self.logger = logger
+    }
+
+    /// The QEMU binary for this machine's architecture on `PATH` (`qemu-system-x86_64`).
+    public static func nativeBinary() -> String? {
+        var uts = utsname()
+        uname(&uts)
+        let machine = withUnsafeBytes(of: &uts.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let arch = machine == "arm64" ? "aarch64" : machine
+        return BinaryFile.discover().first { ($0 as NSString).lastPathComponent == "qemu-system-\(arch)" }
+    }
+
+    /// Captures the host record.
+    ///
+    /// - Throws: ``HarvestError`` with ``HarvestError/Code/noKVM`` when KVM is not usable here,
+    ///   and every harvest error.
+    public func run(progress: Harvester.Progress? = nil) async throws -> Harvester.Result {
+        guard options.replayDirectory != nil || HostFingerprint.kvmUsable else {
+            throw HarvestError(.noKVM, "KVM is not usable here (/dev/kvm cannot be opened read-write): a host record describes the CPU that KVM gives guests on this host; TCG emulates its CPUs and has no host to describe")
+        }
+        var options = self.options
+        if options.binaries.isEmpty, options.replayDirectory == nil {
+            guard let native = Self.nativeBinary() else {
+                throw HarvestError(.noQEMU, "no QEMU for this host's architecture on PATH: install it or pass --qemu PATH")
+            }
+            options.binaries = [native]
+        }
+        guard options.binaries.count <= 1 else {
+            throw HarvestError(.badInput, "a host record describes one QEMU binary; pass one --qemu")
+        }
+        options.accelerators = ["kvm"]
+        options.expansionTypes = ["full"]
+        options.qomTypes = false
+        var result = try await Harvester(options: options, logger: logger).run(progress: progress)
+        guard let binary = result.snapshot.binaries.first, binary.accelerators.contains("kvm") else {
+            throw HarvestError(.noKVM, "QEMU cannot use KVM here: no host record")
+        }
+        let provider: any QMPSessionProvider = options.replayDirectory.map { ReplaySessionProvider(directory: $0) }
+            ?? LiveSessionProvider(timeout: options.timeout, recordDirectory: options.recordDirectory)
+        var probe = RealizeProbe(snapshot: result.snapshot, binary: binary.name,
+                                 executable: options.binaries.first ?? binary.name,
+                                 extraArguments: options.extraArguments, provider: provider,
+                                 recordDirectory: options.recordDirectory, replayDirectory: options.replayDirectory)
+        let (extra, maxStatic) = try await probe.run()
+        result.snapshot.meta.hostExtraFeatures = extra
+        result.snapshot.expansions.append(maxStatic)
+        result.snapshot.normalize()
+        result.stats.sessions += probe.sessions
+        return result
+    }
+}

@@ -1,0 +1,57 @@
+import CPUQuery
+
+/// The best CPU every host of a group can run: a named model plus flags.
+public struct Baseline: Sendable {
+    /// One model considered.
+    public struct Candidate: Sendable, Equatable {
+        /// The model.
+        public var model: String
+        /// Whether every host runs the model as defined.
+        public var runsEverywhere: Bool
+        /// How many of its features every host has.
+        public var shared: Int
+        /// Flags that turn it into the common feature set.
+        public var plus: [String], minus: [String]
+    }
+
+    /// The hosts, by name.
+    public var hosts: [String]
+    /// The machine type.
+    public var machine: String
+    /// Whether features that block migration were left out.
+    public var migratable: Bool
+    /// The features every host has (less the non-migratable ones with `migratable`).
+    public var common: Set<String>
+    /// The result: the winning model with the flags that give `common`.
+    public var guest: GuestCPU
+    /// Every model considered, best first.
+    public var candidates: [Candidate]
+
+    /// Computes the baseline of `profiles` (one per host, all on one machine type).
+    ///
+    /// The winner is the richest named model every host runs as defined (most features in common,
+    /// then the newest version), extended with `+` flags to the largest common feature set; when no
+    /// model runs everywhere, the model closest to the common set, with `-` flags.
+    public static func compute(_ profiles: [HostProfile], migratable: Bool) throws(HostCPUError) -> Baseline {
+        guard let first = profiles.first else { throw HostCPUError(.noHosts, "baseline needs at least one host") }
+        var common = migratable ? first.migratableSupported : first.supported
+        for p in profiles.dropFirst() { common.formIntersection(migratable ? p.migratableSupported : p.supported) }
+        let sets = first.modelSets
+        let candidates = sets.namedModels.compactMap { model -> Candidate? in
+            guard let f = sets.models[model] else { return nil }
+            return Candidate(model: model, runsEverywhere: f.isSubset(of: common), shared: f.intersection(common).count,
+                             plus: common.subtracting(f).sorted(), minus: f.subtracting(common).sorted())
+        }.sorted { a, b in
+            if a.runsEverywhere != b.runsEverywhere { return a.runsEverywhere }
+            if a.runsEverywhere {
+                if a.shared != b.shared { return a.shared > b.shared }
+            } else if a.plus.count + a.minus.count != b.plus.count + b.minus.count {
+                return a.plus.count + a.minus.count < b.plus.count + b.minus.count
+            }
+            return ModelOrder.newer(a.model, b.model)
+        }
+        guard let winner = candidates.first else { throw HostCPUError(.noModel, "no named CPU model on \(first.machine)") }
+        return Baseline(hosts: profiles.map(\.host), machine: first.machine, migratable: migratable, common: common,
+                        guest: GuestCPU(model: winner.model, plus: winner.plus, minus: winner.minus), candidates: candidates)
+    }
+}

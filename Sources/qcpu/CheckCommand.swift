@@ -1,0 +1,55 @@
+import ArgumentParser
+import HostCPU
+import QMP
+
+/// `qcpu check`: what `-cpu MODEL,enforce` would refuse on each host, offline.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Preview -cpu MODEL,enforce on hosts: the features QEMU would refuse (filtered), offline.",
+        discussion: """
+            Computed from the model's definition under KVM and each host's record (the features \
+            KVM offers there), not from QEMU's recorded list. Exit status 0 when the model runs \
+            as defined on every host, 1 when some host would lose features.
+            """)
+
+    @Argument(help: ArgumentHelp("The CPU model.", valueName: "model"), completion: .custom(Completion.models))
+    var model: String
+
+    @Option(help: ArgumentHelp("Machine type or alias (default: the binary's default).", valueName: "machine"),
+            completion: .custom(Completion.machines))
+    var machine: String?
+
+    @OptionGroup var hosts: HostOptions
+
+    @Option(help: "Output format.")
+    var format: OutputFormat = .table
+
+    func run() async throws {
+        let lost = try await reportingErrors { () async throws -> Bool in
+            let profiles = try HostOptions.profiles(try await hosts.load(), machine: machine)
+            var rows: [(HostProfile, [String])] = []
+            for p in profiles {
+                _ = try p.features(of: model)
+                rows.append((p, p.blockers(of: model) ?? []))
+            }
+            switch format {
+            case .json:
+                print(JSONValue.object(["schema": 1, "model": .string(model), "hosts": .array(rows.map { p, b in
+                    ["host": .string(p.host), "machine": .string(p.machine), "runs": .bool(b.isEmpty),
+                     "unavailable-features": .array(b.map { .string($0) })]
+                })]).prettyText)
+            case .plain:
+                for (p, b) in rows { print(([p.host, b.isEmpty ? "runs" : "loses"] + b).joined(separator: "\t")) }
+            case .table:
+                var t = TextTable(header: ["HOST", "MACHINE", "RESULT", "UNAVAILABLE FEATURES"])
+                for (p, b) in rows {
+                    t.rows.append([p.host, p.machine, b.isEmpty ? "runs" : "loses \(b.count)", b.joined(separator: " ")])
+                }
+                print(t.render())
+            }
+            return rows.contains { !$0.1.isEmpty }
+        }
+        if lost { throw ExitCode(ExitStatus.failure) }
+    }
+}

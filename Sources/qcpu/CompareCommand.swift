@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import HostCPU
+import QMP
+
+/// `qcpu compare`: a guest CPU against hosts.
+struct CompareCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare a guest CPU (-cpu string or libvirt <cpu> XML) with hosts: identical, subset, superset, incompatible.",
+        discussion: """
+            GUEST is a -cpu string (Model,+feature,-feature,feature=on|off), a libvirt <cpu> \
+            element, or @FILE holding either. The result says how the guest's features relate to \
+            what each host offers under KVM, with QEMU's query-cpu-model-comparison meaning: \
+            identical or subset run there; superset and incompatible do not, and MISSING lists \
+            the features responsible. Exit status 0 when the guest runs on every host, 1 otherwise.
+            """)
+
+    @Argument(help: ArgumentHelp("The guest CPU: Model,+f,-f or <cpu ...>...</cpu> or @FILE.", valueName: "guest"))
+    var guest: String
+
+    @Option(help: ArgumentHelp("Machine type or alias (default: the binary's default).", valueName: "machine"),
+            completion: .custom(Completion.machines))
+    var machine: String?
+
+    @OptionGroup var hosts: HostOptions
+
+    @Option(help: "Output format.")
+    var format: OutputFormat = .table
+
+    func run() async throws {
+        let fails = try await reportingErrors { () async throws -> Bool in
+            var text = guest
+            if guest.hasPrefix("@") {
+                guard let data = FileManager.default.contents(atPath: String(guest.dropFirst())) else {
+                    throw HostCPUError(.badGuest, "\(guest.dropFirst()): cannot read the guest CPU file")
+                }
+                text = String(decoding: data, as: UTF8.self)
+            }
+            let cpu = try GuestCPU.parse(text)
+            let profiles = try HostOptions.profiles(try await hosts.load(), machine: machine)
+            let results = try profiles.map { p in
+                (p, CPUComparison(guest: try cpu.features(in: p.modelSets, context: "on \(p.machine) (host record \(p.host))"),
+                                  host: p.supported))
+            }
+            switch format {
+            case .json:
+                print(JSONValue.object(["schema": 1, "guest": .string(cpu.option), "hosts": .array(results.map { p, c in
+                    ["host": .string(p.host), "machine": .string(p.machine), "result": .string(c.relation.rawValue),
+                     "runs": .bool(c.runs), "missing": .array(c.missing.map { .string($0) }),
+                     "extra": .array(c.extra.map { .string($0) })]
+                })]).prettyText)
+            case .plain:
+                for (p, c) in results { print(([p.host, c.relation.rawValue] + c.missing).joined(separator: "\t")) }
+            case .table:
+                var t = TextTable(header: ["HOST", "RESULT", "EXTRA", "MISSING"])
+                for (p, c) in results {
+                    t.rows.append([p.host, c.relation.rawValue, String(c.extra.count), c.missing.joined(separator: " ")])
+                }
+                print(t.render())
+            }
+            return results.contains { !$0.1.runs }
+        }
+        if fails { throw ExitCode(ExitStatus.failure) }
+    }
+}

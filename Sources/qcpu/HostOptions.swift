@@ -1,0 +1,65 @@
+import ArgumentParser
+import CPUQuery
+import Foundation
+import Harvester
+import HostCPU
+import SnapshotStore
+
+/// `--host FILE|local` and `--host-dir DIR`: the host records a question is about.
+struct HostOptions: ParsableArguments {
+    @Option(name: .customLong("host"),
+            help: ArgumentHelp("A host record from 'qcpu host capture', or 'local' to capture this host now (repeatable).", valueName: "file"),
+            completion: .file(extensions: ["sqlite"]))
+    var hosts: [String] = []
+
+    @Option(name: .customLong("host-dir"), help: ArgumentHelp("Every host record (*.sqlite) in this directory.", valueName: "dir"),
+            completion: .directory)
+    var hostDirs: [String] = []
+
+    /// Whether any host was named.
+    var given: Bool { !hosts.isEmpty || !hostDirs.isEmpty }
+
+    /// Opens the named host records (capturing this host for `local`) and checks they agree on
+    /// QEMU version and architecture, and with `version` when the question names one.
+    func load(version: String? = nil) async throws -> [HostRecordFile] {
+        var paths: [String] = []
+        for dir in hostDirs {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
+                throw HostCPUError(.noHosts, "\(dir): cannot read the host directory")
+            }
+            paths += names.filter { $0.hasSuffix(".sqlite") }.sorted().map { (dir as NSString).appendingPathComponent($0) }
+        }
+        var records: [HostRecordFile] = []
+        for h in hosts where h != "local" { paths.append(h) }
+        for p in paths {
+            guard FileManager.default.fileExists(atPath: p) else {
+                throw HostCPUError(.noHosts, "\(p): no such host record")
+            }
+            records.append(try HostRecordFile(path: p))
+        }
+        if hosts.contains("local") { records.append(try await Self.captureLocal()) }
+        try HostRecordFile.checkCompatible(records)
+        if let version, let r = records.first(where: { $0.qemuVersion != version }) {
+            throw HostCPUError(.mismatch, "host record \(r.name) is from QEMU \(r.qemuVersion), but the question is about QEMU \(version)")
+        }
+        return records
+    }
+
+    /// Captures this host into a temporary file that is removed once opened.
+    static func captureLocal() async throws -> HostRecordFile {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qcpu-host-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var options = HarvestOptions()
+        options.sourceDateEpoch = 0
+        let result = try await HostCapture(options: options).run()
+        let path = dir + "/local.sqlite"
+        try SnapshotWriter().write(result.snapshot, to: path)
+        return try HostRecordFile(path: path)
+    }
+
+    /// The profiles of `records` on `machine`.
+    static func profiles(_ records: [HostRecordFile], machine: String?) throws -> [HostProfile] {
+        try records.map { try $0.profile(machine: machine) }
+    }
+}
