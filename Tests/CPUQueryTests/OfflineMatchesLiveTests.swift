@@ -7,18 +7,6 @@ import Testing
 
 /// The shipped snapshot's answers against a fresh live QEMU, field for field.
 @Suite struct OfflineMatchesLiveTests {
-    /// A small deterministic generator, so the sample is the same every run.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func threeHundredRandomRowsEqualALiveQEMU() async throws {
         let shipped = TestSupport.packageRoot + "/Snapshots/qemu-7.2.22.sqlite"
         let query = try CPUQuery(locator: SnapshotLocator(explicitFiles: [shipped], environment: [:], executable: ""),

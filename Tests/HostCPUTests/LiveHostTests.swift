@@ -1,0 +1,94 @@
+import CPUQuery
+import Foundation
+import HostCPU
+import QCPUTestSupport
+import QMP
+import SnapshotStore
+import Testing
+
+/// qcpu's answers given back to a real QEMU.
+@Suite struct LiveHostTests {
+    /// The features of `cpu` (a `-cpu` model with props) as QEMU expands them.
+    static func expand(_ client: QMPClient, _ guest: GuestCPU, space: FeatureSpace) async throws -> Set<String> {
+        var props: [String: JSONValue] = [:]
+        for f in guest.plus { props[f] = true }
+        for f in guest.minus { props[f] = false }
+        let reply = try await client.execute("query-cpu-model-expansion", arguments: [
+            "type": "full", "model": ["name": .string(guest.model), "props": .object(props)]])
+        guard let p = reply["model"]?["props"]?.objectValue else { throw QMPError(.protocolViolation, "no props") }
+        return space.features(of: PropertySet(p))
+    }
+
+    /// Baseline of this host and two synthetic hosts, started with `enforce` on this host's QEMU.
+    @Test func baselineStartsWithEnforceOnThisHost() async throws {
+        guard TestSupport.kvmUsable else {
+            // Without KVM the baseline of the recorded host is still checked (HostQuestionsTests);
+            // nothing here can be started, and capture must say so.
+            await #expect(throws: (any Error).self) { _ = try await TestSupport.liveHostRecord(machines: ["pc-q35-7.2"]) }
+            return
+        }
+        let record = try HostRecordFile(path: try await TestSupport.liveHostRecord(machines: ["pc-q35-7.2"]))
+        let local = try record.profile(machine: "pc-q35-7.2")
+        let hosts = [local, local.removing(["pse36", "ss", "movdiri"], name: "synthetic-1"),
+                     local.removing(["mtrr", "la57", "umip", "cx16", "arat"], name: "synthetic-2")]
+        for migratable in [false, true] {
+            let b = try Baseline.compute(hosts, migratable: migratable)
+            let features = try b.guest.features(in: local.modelSets, context: "test")
+            for h in hosts { #expect(features.isSubset(of: h.supported)) }
+            let words = try await QEMUProcess.withSession(
+                executable: TestSupport.qemuX86,
+                arguments: QEMUProcess.standardArguments(machine: "pc-q35-7.2", accel: "kvm") + ["-cpu", b.guest.option + ",enforce"]
+            ) { client -> [JSONValue] in
+                let path = try await client.execute("query-cpus-fast").arrayValue?.first?["qom-path"]?.stringValue ?? ""
+                let filtered = try await client.execute("qom-get", arguments: ["path": .string(path), "property": "filtered-features"])
+                // What QEMU gives the guest is exactly the baseline's feature set.
+                let realized = try await client.pipeline(record.space.names.map {
+                    ("qom-get", ["path": .string(path), "property": .string($0)] as JSONValue)
+                })
+                var on = Set<String>()
+                for (name, r) in zip(record.space.names, realized) where try r.get().parsed().boolValue == true { on.insert(name) }
+                #expect(on == features)
+                return filtered.arrayValue ?? []
+            }
+            #expect(!words.isEmpty)
+            #expect(words.allSatisfy { $0["features"]?.intValue == 0 })
+        }
+    }
+
+    /// `cmdline` for many feature sets QEMU itself produced, expanded again by QEMU.
+    @Test func cmdlineGivesBackExactlyTheRequestedFeatureSets() async throws {
+        let snapshot = TestSupport.packageRoot + "/Snapshots/qemu-7.2.22.sqlite"
+        let query = try CPUQuery(locator: SnapshotLocator(explicitFiles: [snapshot], environment: [:]),
+                                 target: .init(version: "7.2.22"), mode: .offline)
+        let sets = try await query.modelFeatureSets(machine: "pc-q35-7.2", accel: "tcg").value
+        var rng = SplitMix(state: 20261128)
+        let models = sets.namedModels
+        let names = sets.space.names
+        try await QEMUProcess.withSession(
+            executable: TestSupport.qemuX86, arguments: QEMUProcess.standardArguments(machine: "pc-q35-7.2", accel: "tcg")
+        ) { client in
+            var checked = 0
+            var flagsSeen = 0
+            for _ in 0..<120 {
+                // A feature set QEMU makes: a model with a few random features switched.
+                var seed = GuestCPU(model: models[Int(rng.next() % UInt64(models.count))])
+                for _ in 0..<Int(rng.next() % 6) {
+                    let f = names[Int(rng.next() % UInt64(names.count))]
+                    if rng.next() % 2 == 0 { seed.plus.append(f) } else { seed.minus.append(f) }
+                }
+                let target = try await Self.expand(client, seed, space: sets.space)
+                let answer = try CommandLineSearch.shortest(for: target, in: sets)
+                let back = try await Self.expand(client, answer.guest, space: sets.space)
+                #expect(back == target, "\(seed.option) -> \(answer.guest.option)")
+                // No named model needs fewer flags; the seed's own model is among those tried.
+                let all = CommandLineSearch.candidates(for: target, in: sets)
+                #expect(all.allSatisfy { $0.cost >= answer.cost })
+                #expect(all.contains { $0.model == seed.model } || sets.aliasOf[seed.model] != nil)
+                checked += 1
+                flagsSeen += answer.cost
+            }
+            #expect(checked == 120)
+            #expect(flagsSeen > 0)
+        }
+    }
+}
