@@ -16,15 +16,15 @@ struct QCPU: AsyncParsableCommand {
             $XDG_DATA_HOME/qcpu, $XDG_CACHE_HOME/qcpu (live answers), /etc/qcpu/snapshots, \
             <prefix>/share/qcpu/snapshots, and a source checkout's Snapshots/ ('qcpu path').
 
-            Exit status: 0 success; 1 failure (harvest sessions failed, live probe failed); \
-            64 usage error or unknown name; 65 bad snapshot or bad data; 66 snapshot not found; \
-            69 QEMU unavailable; 73 cannot write the output; 74 cannot read a directory on the \
+            Exit status: 0 success; 1 failure (harvest sessions failed, live probe failed, an ABI \
+            break, a model or guest a host cannot run); 64 usage error or unknown name; 65 bad \
+            snapshot, host record or guest CPU; 66 snapshot not found; 69 QEMU (or KVM) unavailable; 73 cannot write the output; 74 cannot read a directory on the \
             search path.
             """,
         version: "0.1.0",
         subcommands: [
             ModelsCommand.self, MachinesCommand.self, ShowCommand.self, FeaturesCommand.self, WhichCommand.self,
-            CheckCommand.self, CompareCommand.self, BaselineCommand.self, CmdlineCommand.self, HostCommand.self,
+            CheckCommand.self, CompareCommand.self, BaselineCommand.self, CmdlineCommand.self, HostCommand.self, ExportCommand.self,
             DiffCommand.self, BuildsCommand.self, PathCommand.self, HarvestCommand.self, InfoCommand.self, ValidateCommand.self, MergeCommand.self,
         ])
 }
