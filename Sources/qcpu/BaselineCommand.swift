@@ -14,26 +14,19 @@ struct BaselineCommand: AsyncParsableCommand {
             rest of the common features. --migratable leaves out features that block migration.
             """)
 
-    @Option(help: ArgumentHelp("Machine type or alias (default: the binary's default).", valueName: "machine"),
-            completion: .custom(Completion.machines))
-    var machine: String?
+    @OptionGroup var options: HostQuestionOptions
 
     @Flag(help: "Leave out features that block migration (invtsc, ...).")
     var migratable = false
-
-    @OptionGroup var hosts: HostOptions
-
-    @Option(help: "Output format (plain: the -cpu string only).")
-    var format: OutputFormat = .table
 
     @Option(help: "How many considered models to list (table).")
     var show = 8
 
     func run() async throws {
         try await reportingErrors {
-            let profiles = try HostOptions.profiles(try await hosts.load(), machine: machine)
+            let profiles = try await options.profiles()
             let b = try Baseline.compute(profiles, migratable: migratable)
-            switch format {
+            switch options.format {
             case .plain:
                 print(b.guest.option)
             case .json:

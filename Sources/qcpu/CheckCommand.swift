@@ -16,24 +16,17 @@ struct CheckCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The CPU model.", valueName: "model"), completion: .custom(Completion.models))
     var model: String
 
-    @Option(help: ArgumentHelp("Machine type or alias (default: the binary's default).", valueName: "machine"),
-            completion: .custom(Completion.machines))
-    var machine: String?
-
-    @OptionGroup var hosts: HostOptions
-
-    @Option(help: "Output format.")
-    var format: OutputFormat = .table
+    @OptionGroup var options: HostQuestionOptions
 
     func run() async throws {
         let lost = try await reportingErrors { () async throws -> Bool in
-            let profiles = try HostOptions.profiles(try await hosts.load(), machine: machine)
+            let profiles = try await options.profiles()
             var rows: [(HostProfile, [String])] = []
             for p in profiles {
                 _ = try p.features(of: model)
                 rows.append((p, p.blockers(of: model) ?? []))
             }
-            switch format {
+            switch options.format {
             case .json:
                 print(JSONValue.object(["schema": 1, "model": .string(model), "hosts": .array(rows.map { p, b in
                     ["host": .string(p.host), "machine": .string(p.machine), "runs": .bool(b.isEmpty),

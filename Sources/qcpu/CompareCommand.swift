@@ -19,14 +19,7 @@ struct CompareCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The guest CPU: Model,+f,-f or <cpu ...>...</cpu> or @FILE.", valueName: "guest"))
     var guest: String
 
-    @Option(help: ArgumentHelp("Machine type or alias (default: the binary's default).", valueName: "machine"),
-            completion: .custom(Completion.machines))
-    var machine: String?
-
-    @OptionGroup var hosts: HostOptions
-
-    @Option(help: "Output format.")
-    var format: OutputFormat = .table
+    @OptionGroup var options: HostQuestionOptions
 
     func run() async throws {
         let fails = try await reportingErrors { () async throws -> Bool in
@@ -38,12 +31,12 @@ struct CompareCommand: AsyncParsableCommand {
                 text = String(decoding: data, as: UTF8.self)
             }
             let cpu = try GuestCPU.parse(text)
-            let profiles = try HostOptions.profiles(try await hosts.load(), machine: machine)
+            let profiles = try await options.profiles()
             let results = try profiles.map { p in
                 (p, CPUComparison(guest: try cpu.features(in: p.modelSets, context: "on \(p.machine) (host record \(p.host))"),
                                   host: p.supported))
             }
-            switch format {
+            switch options.format {
             case .json:
                 print(JSONValue.object(["schema": 1, "guest": .string(cpu.option), "hosts": .array(results.map { p, c in
                     ["host": .string(p.host), "machine": .string(p.machine), "result": .string(c.relation.rawValue),

@@ -63,3 +63,20 @@ struct HostOptions: ParsableArguments {
         try records.map { try $0.profile(machine: machine) }
     }
 }
+
+/// What the host questions share: the hosts, the machine type, the output format.
+struct HostQuestionOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Machine type or alias (default: the binary's default).", valueName: "machine"),
+            completion: .custom(Completion.machines))
+    var machine: String?
+
+    @OptionGroup var hosts: HostOptions
+
+    @Option(help: "Output format.")
+    var format: OutputFormat = .table
+
+    /// Every named host on the machine type.
+    func profiles() async throws -> [HostProfile] {
+        try HostOptions.profiles(try await hosts.load(), machine: machine)
+    }
+}
