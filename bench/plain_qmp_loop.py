@@ -15,15 +15,22 @@ from concurrent.futures import ThreadPoolExecutor
 
 
 class Session:
-    def __init__(self, qemu, machine, accel):
+    """One paused QEMU on -qmp stdio; `extra` adds arguments (e.g. -cpu MODEL).
+    Raises EOFError (with the process reaped) when QEMU exits before answering."""
+    def __init__(self, qemu, machine, accel, extra=()):
         self.p = subprocess.Popen(
             [qemu, "-machine", f"{machine},accel={accel}", "-S", "-nodefaults",
-             "-no-user-config", "-display", "none", "-qmp", "stdio"],
+             "-no-user-config", "-display", "none", "-qmp", "stdio", *extra],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.n = 0
         self.raw = 0
-        self.read()  # greeting
-        self.cmd("qmp_capabilities")
+        try:
+            self.read()  # greeting
+            self.cmd("qmp_capabilities")
+        except EOFError:
+            self.p.kill()
+            self.p.wait()
+            raise
 
     def read(self):
         while True:

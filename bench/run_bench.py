@@ -8,6 +8,9 @@ Prints a Markdown report and writes it to --out (docs/benchmarks.md).
 """
 import argparse, datetime, json, os, platform, re, statistics, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from plain_qmp_loop import Session  # noqa: E402
+
 SUMMARY = re.compile(
     r"wall time ([\d.]+) s \(harvest ([\d.]+) s, write ([\d.]+) s\); "
     r"waiting on QEMU ([\d.]+) s of ([\d.]+) s in sessions")
@@ -46,26 +49,11 @@ def run_loop(qemu, accels, jobs):
 
 def live_question(qemu, machine, model):
     """The same model-detail question asked the live way: start QEMU, ask, quit."""
-    p = subprocess.Popen([qemu, "-machine", f"{machine},accel=tcg", "-S", "-nodefaults", "-no-user-config",
-                          "-display", "none", "-qmp", "stdio"],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    def cmd(n, execute, arguments=None):
-        m = {"execute": execute, "id": n}
-        if arguments is not None:
-            m["arguments"] = arguments
-        p.stdin.write(json.dumps(m).encode() + b"\n")
-        p.stdin.flush()
-        while True:
-            r = json.loads(p.stdout.readline())
-            if "event" not in r:
-                return r
-    p.stdout.readline()
-    cmd(1, "qmp_capabilities")
-    cmd(2, "query-cpu-definitions")
-    cmd(3, "query-cpu-model-expansion", {"type": "full", "model": {"name": model}})
-    cmd(4, "query-cpu-model-expansion", {"type": "static", "model": {"name": model}})
-    cmd(5, "quit")
-    p.wait()
+    s = Session(qemu, machine, "tcg")
+    s.cmd("query-cpu-definitions")
+    s.cmd("query-cpu-model-expansion", {"type": "full", "model": {"name": model}})
+    s.cmd("query-cpu-model-expansion", {"type": "static", "model": {"name": model}})
+    s.close()
 
 
 def timed(fn, n):
@@ -133,33 +121,16 @@ def diff_section(a):
 
 def live_unavailable(qemu, machine, model):
     """The live way to preview -cpu MODEL,enforce: start a paused QEMU with the model under KVM
-    and read the realized CPU's unavailable-features."""
-    p = subprocess.Popen([qemu, "-machine", f"{machine},accel=kvm", "-cpu", model, "-S", "-nodefaults",
-                          "-no-user-config", "-display", "none", "-qmp", "stdio"],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    and read the realized CPU's unavailable-features (None when QEMU does not start)."""
     try:
-        def read():
-            while True:
-                line = p.stdout.readline()
-                if not line:
-                    return None
-                r = json.loads(line)
-                if "event" not in r:
-                    return r
-        if read() is None:
-            return None
-        for m in [{"execute": "qmp_capabilities"},
-                  {"execute": "query-cpus-fast"}]:
-            p.stdin.write(json.dumps(m).encode() + b"\n")
-            p.stdin.flush()
-            r = read()
-        path = r["return"][0]["qom-path"]
-        p.stdin.write(json.dumps({"execute": "qom-get", "arguments": {"path": path, "property": "unavailable-features"}}).encode() + b"\n")
-        p.stdin.flush()
-        return sorted(read()["return"])
+        s = Session(qemu, machine, "kvm", ["-cpu", model])
+    except EOFError:
+        return None
+    try:
+        path = s.cmd("query-cpus-fast")["return"][0]["qom-path"]
+        return sorted(s.cmd("qom-get", {"path": path, "property": "unavailable-features"})["return"])
     finally:
-        p.kill()
-        p.wait()
+        s.close()
 
 
 def host_section(a):

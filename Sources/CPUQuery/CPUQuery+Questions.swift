@@ -49,28 +49,18 @@ extension CPUQuery {
         guard case .expanded(_, let props)? = try reader.expansion(binary: binary, machine: machine, accel: accel, model: model) else {
             throw QueryError(.qemuUnavailable, "QEMU \(version) gives no expansion of \(model) on \(machine) under \(accel)")
         }
-        let canonical = try featureNames(reader, full: props)
-        var spellings = spellingCache.withLock { $0[reader.path] } ?? [:]
-        let known = spellings.count
+        let space = try featureSpace(reader, full: props)
         var features: [(String, Bool)] = []
         var identity: [PropertySet.Property] = []
         var other: [PropertySet.Property] = []
         for p in props.properties {
             if binaryIsX86, FeatureNames.identity.contains(p.name) { identity.append(p); continue }
-            if let b = p.value.boolValue {
-                let c: String
-                if let cached = spellings[p.name] { c = cached } else {
-                    c = FeatureNames.canonical(p.name, in: canonical) ?? ""
-                    spellings[p.name] = c
-                }
-                if !c.isEmpty {
-                    if c == p.name { features.append((p.name, b)) }
-                    continue  // another spelling of a feature
-                }
+            if let b = p.value.boolValue, let c = space.resolve(p.name) {
+                if c == p.name { features.append((p.name, b)) }
+                continue  // another spelling of a feature
             }
             other.append(p)
         }
-        if spellings.count != known { spellingCache.withLock { $0[reader.path] = spellings } }
         var staticExpansion: (String, [String])?
         if case .expanded(let name, let s)? = try reader.expansion(binary: binary, machine: machine, accel: accel,
                                                                   model: model, type: "static") {
@@ -126,30 +116,31 @@ extension CPUQuery {
         let machine = try await resolveMachine(nil)
         let (located, source) = try await sessionSource(machine: machine, accel: accel)
         let sample = try located.reader.expansions(binary: binary, machine: machine, accel: accel).first?.props
-        return Answer(value: Array(try featureNames(located.reader, full: sample)).map(\.value).sorted(), source: source)
+        return Answer(value: try featureSpace(located.reader, full: sample).names, source: source)
     }
 
     // MARK: - Helpers
 
     var binaryIsX86: Bool { binary.hasSuffix("x86_64") || binary.hasSuffix("i386") }
 
-    /// Normalized spelling → canonical feature name: the boolean props of static expansions
-    /// when the target has them, else the boolean props of the full expansion.
-    func featureNames(_ reader: SnapshotReader, full: PropertySet?) throws -> [String: String] {
+    /// The target's feature names: the boolean props of static expansions when the target has
+    /// them (cached per file), else the boolean props of the full expansion `full`. The prop names
+    /// of `full` are mapped ahead, so lookups of every spelling are one dictionary hit.
+    func featureSpace(_ reader: SnapshotReader, full: PropertySet?) throws -> FeatureSpace {
         if let cached = featureCache.withLock({ $0[reader.path] }) { return cached }
         let staticNames = try reader.staticFeatureNames(binary: binary)
-        let names = staticNames ?? Set((full?.properties ?? []).filter { $0.value.boolValue != nil }.map(\.name))
-        var map: [String: String] = [:]
-        for n in names.sorted() where map[FeatureNames.normalized(n)] == nil { map[FeatureNames.normalized(n)] = n }
+        let props = full?.properties ?? []
+        let space = FeatureSpace(names: staticNames ?? Set(props.filter { $0.value.boolValue != nil }.map(\.name)),
+                                 spellings: props.map(\.name))
         // Only the static names are the same for every question; names from one full expansion are not.
-        if staticNames != nil { featureCache.withLock { $0[reader.path] = map } }
-        return map
+        if staticNames != nil { featureCache.withLock { $0[reader.path] = space } }
+        return space
     }
 
     func resolveFeature(_ feature: String, _ reader: SnapshotReader, sample: PropertySet?) throws -> String {
-        let names = try featureNames(reader, full: sample)
-        if let c = FeatureNames.canonical(feature, in: names) { return c }
-        throw QueryError.unknown("feature", feature, among: Array(names.values), context: "for \(binary) (QEMU \(version))")
+        let space = try featureSpace(reader, full: sample)
+        if let c = space.resolve(feature) { return c }
+        throw QueryError.unknown("feature", feature, among: space.names, context: "for \(binary) (QEMU \(version))")
     }
 
     /// The props `machine` changes against the newest machine type of its family.
@@ -214,9 +205,7 @@ extension CPUQuery {
         let (located, source) = try await sessionSource(machine: machine, accel: accel)
         let reader = located.reader
         let expansions = try reader.expansions(binary: binary, machine: machine, accel: accel)
-        let names = try reader.staticFeatureNames(binary: binary)
-            ?? Set(expansions.first?.props.properties.filter { $0.value.boolValue != nil }.map(\.name) ?? [])
-        let space = FeatureSpace(names: names, spellings: expansions.first?.props.properties.map(\.name) ?? [])
+        let space = try featureSpace(reader, full: expansions.first?.props)
         var models: [String: Set<String>] = [:]
         for (model, props) in expansions { models[model] = space.features(of: props) }
         var aliasOf: [String: String] = [:]

@@ -52,11 +52,9 @@ public final class CPUQuery: Sendable {
     private let state: Mutex<[Located]>
     /// Per snapshot file (files are immutable): machine types and feature-name maps.
     let machineCache = Mutex<[String: [SnapshotReader.MachineRow]]>([:])
-    let featureCache = Mutex<[String: [String: String]]>([:])
+    let featureCache = Mutex<[String: FeatureSpace]>([:])
     let newestCache = Mutex<[String: String]>([:])
     let filterCache = Mutex<[String: [String]]>([:])
-    /// Prop name → its canonical feature name ("" when it is not a feature), per snapshot file.
-    let spellingCache = Mutex<[String: [String: String]]>([:])
 
     /// Opens the snapshots on `locator`'s search path and picks the QEMU version to answer for:
     /// `--qemu`'s, `--qemu-version`, or the newest snapshot that has the binary.

@@ -24,11 +24,6 @@ public enum FeatureNames {
         return n
     }
 
-    /// The canonical name among `canonical` that `name` spells, if any.
-    public static func canonical(_ name: String, in canonical: [String: String]) -> String? {
-        canonical[normalized(name)]
-    }
-
     /// Props that identify a CPU rather than describe its features (x86).
     public static let identity = ["vendor", "family", "model", "stepping", "model-id", "level", "xlevel"]
 }

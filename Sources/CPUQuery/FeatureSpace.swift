@@ -63,8 +63,12 @@ public struct ModelFeatureSets: Sendable {
         self.aliasOf = aliasOf
     }
 
-    /// Models that stand for a definition of their own: not aliases and not `host`, `max` or `base`.
+    /// Models that are not a fixed definition: the host's CPU, the most the accelerator offers,
+    /// and the empty base of static expansions.
+    public static let pseudoModels: Set<String> = ["host", "max", "base"]
+
+    /// Models that stand for a definition of their own: not aliases and not ``pseudoModels``.
     public var namedModels: [String] {
-        models.keys.filter { aliasOf[$0] == nil && !["host", "max", "base"].contains($0) }.sorted()
+        models.keys.filter { aliasOf[$0] == nil && !Self.pseudoModels.contains($0) }.sorted()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import QMP
 
 /// What to harvest and how.
 public struct HarvestOptions: Sendable {
@@ -32,6 +33,13 @@ public struct HarvestOptions: Sendable {
 
     /// Creates default options.
     public init() {}
+
+    /// Where sessions come from: transcripts in ``replayDirectory``, else a live QEMU (recorded
+    /// into ``recordDirectory`` when set).
+    var sessionProvider: any QMPSessionProvider {
+        if let replayDirectory { return ReplaySessionProvider(directory: replayDirectory) }
+        return LiveSessionProvider(timeout: timeout, recordDirectory: recordDirectory)
+    }
 }
 
 /// `K/N`: the K-th of N slices of a harvest's sessions (1-based).

@@ -68,18 +68,16 @@ public struct Harvester: Sendable {
         for accel in options.accelerators where !["kvm", "tcg"].contains(accel) {
             throw HarvestError(.badInput, "unknown accelerator '\(accel)' (known: kvm, tcg)")
         }
-        let provider: any QMPSessionProvider
+        let provider = options.sessionProvider
         var binaries: [BinaryFile]
         var host: HostRecord?
         var refused: [String: String] = [:]
-        if let replay = options.replayDirectory, let manifest {
-            provider = ReplaySessionProvider(directory: replay)
+        if options.replayDirectory != nil, let manifest {
             let wanted = Set(options.binaries.map { ($0 as NSString).lastPathComponent })
             binaries = manifest.binaries.filter { wanted.isEmpty || wanted.contains($0.name) }
             host = manifest.host
             refused = manifest.refused
         } else {
-            provider = LiveSessionProvider(timeout: options.timeout, recordDirectory: options.recordDirectory)
             let paths = options.binaries.isEmpty ? BinaryFile.discover() : options.binaries
             binaries = []
             for path in paths { binaries.append(try await BinaryFile.measure(path)) }

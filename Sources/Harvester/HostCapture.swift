@@ -61,17 +61,22 @@ public struct HostCapture: Sendable {
         guard let binary = result.snapshot.binaries.first, binary.accelerators.contains("kvm") else {
             throw HarvestError(.noKVM, "QEMU cannot use KVM here: no host record")
         }
-        let provider: any QMPSessionProvider = options.replayDirectory.map { ReplaySessionProvider(directory: $0) }
-            ?? LiveSessionProvider(timeout: options.timeout, recordDirectory: options.recordDirectory)
+        // Realize sessions QEMU refused to start are kept in the manifest, like refused harvest sessions.
+        let recorded = try options.replayDirectory.map { try RecordingManifest.read(from: $0).refused } ?? [:]
         var probe = RealizeProbe(snapshot: result.snapshot, binary: binary.name,
                                  executable: options.binaries.first ?? binary.name,
-                                 extraArguments: options.extraArguments, provider: provider,
-                                 recordDirectory: options.recordDirectory, replayDirectory: options.replayDirectory)
+                                 extraArguments: options.extraArguments, provider: options.sessionProvider,
+                                 recordedRefusals: recorded)
         let (extra, maxStatic) = try await probe.run()
         result.snapshot.meta.hostExtraFeatures = extra
         result.snapshot.expansions.append(maxStatic)
         result.snapshot.normalize()
         result.stats.sessions += probe.sessions
+        if let dir = options.recordDirectory, !probe.refusals.isEmpty {
+            var manifest = try RecordingManifest.read(from: dir)
+            manifest.refused.merge(probe.refusals) { _, new in new }
+            try manifest.write(to: dir)
+        }
         return result
     }
 }

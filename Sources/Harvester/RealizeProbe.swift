@@ -1,4 +1,3 @@
-import Foundation
 import QMP
 import SnapshotStore
 
@@ -7,18 +6,20 @@ import SnapshotStore
 /// QEMU's `host` model turns on every feature KVM reports, except those it never auto-enables
 /// (`topoext`, `kvm-hint-dedicated`): the expansion then says "off" although `-cpu X,enforce`
 /// accepts them. The probe starts one paused QEMU with `-cpu host,migratable=off,F=on,...` for
-/// every feature some model carries and the `host` expansion lacks, and reads back which of them
-/// the realized CPU kept. A feature whose request stops QEMU from starting (KVM refuses the vCPU)
-/// is found by halving the list and counts as unsupported.
+/// every feature the `host` expansion lacks (the target's feature names, and any prop some model
+/// turns on), and reads back which of them the realized CPU kept. A feature whose request stops
+/// QEMU from starting (KVM refuses the vCPU) is found by halving the list and counts as
+/// unsupported; such refusals are returned in ``refusals`` for the recording's manifest.
 struct RealizeProbe: Sendable {
     var snapshot: Snapshot
     var binary: String
     var executable: String
     var extraArguments: [String]
     var provider: any QMPSessionProvider
-    /// Where refusals are written (`<session>.refused`, QEMU's stderr) and read back on replay.
-    var recordDirectory: String?
-    var replayDirectory: String?
+    /// Refusals of a recording being replayed: session name → QEMU's message.
+    var recordedRefusals: [String: String] = [:]
+    /// Sessions QEMU refused to start in the last ``run()``: session name → QEMU's message.
+    private(set) var refusals: [String: String] = [:]
     /// QEMU processes started by the last ``run()``.
     private(set) var sessions = 1
 
@@ -39,7 +40,7 @@ struct RealizeProbe: Sendable {
         }
         var result = Set(featureNames.filter { hostProps[machine]?[$0]?.boolValue == false })
         for e in snapshot.expansions where e.key.session.binary == binary && e.key.type == "full" && e.key.variant.isEmpty
-            && !["host", "max"].contains(e.key.model) {
+            && !SessionProbe.hostModels.contains(e.key.model) {
             guard case .expanded(_, let props) = e.outcome, let host = hostProps[e.key.session.machine] else { continue }
             for p in props.properties where p.value.boolValue == true && host[p.name]?.boolValue == false {
                 result.insert(p.name)
@@ -54,6 +55,7 @@ struct RealizeProbe: Sendable {
         guard let machine else { throw HarvestError(.noKVM, "\(binary): no machine type ran under KVM") }
         let key = SessionKey(binary: binary, machine: machine, accel: "kvm")
         sessions = 1
+        refusals = [:]
         let maxStatic = try await provider.withSession(
             name: "\(binary)/\(HostCapture.realizeSession)-names", executable: executable,
             arguments: QEMUProcess.standardArguments(machine: machine, accel: "kvm") + extraArguments
@@ -76,7 +78,7 @@ struct RealizeProbe: Sendable {
         sessions += 1
         let name = "\(binary)/\(HostCapture.realizeSession)\(part.isEmpty ? "" : "-" + part)"
         do {
-            if let replay = replayDirectory, let refusal = refusal(in: replay, name) {
+            if let refusal = recordedRefusals[name] {
                 var error = QMPError(.processExited, refusal)
                 error.beforeGreeting = true
                 throw error
@@ -100,18 +102,11 @@ struct RealizeProbe: Sendable {
             }
         } catch let error as QMPError where error.code == .processExited && error.beforeGreeting {
             // Some requested feature makes KVM refuse the vCPU: halve until it is found.
-            if let record = recordDirectory {
-                try? error.description.write(toFile: "\(record)/\(name).refused", atomically: true, encoding: .utf8)
-            }
+            refusals[name] = error.message
             if features.count == 1 { return [] }
             let half = features.count / 2
             return try await realize(Array(features[..<half]), machine: machine, part: part + "a")
                 + realize(Array(features[half...]), machine: machine, part: part + "b")
         }
-    }
-
-    /// The recorded refusal of session `name`, if QEMU refused to start it when recorded.
-    private func refusal(in directory: String, _ name: String) -> String? {
-        try? String(contentsOfFile: "\(directory)/\(name).refused", encoding: .utf8)
     }
 }

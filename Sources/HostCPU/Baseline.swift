@@ -2,17 +2,8 @@ import CPUQuery
 
 /// The best CPU every host of a group can run: a named model plus flags.
 public struct Baseline: Sendable {
-    /// One model considered.
-    public struct Candidate: Sendable, Equatable {
-        /// The model.
-        public var model: String
-        /// Whether every host runs the model as defined.
-        public var runsEverywhere: Bool
-        /// How many of its features every host has.
-        public var shared: Int
-        /// Flags that turn it into the common feature set.
-        public var plus: [String], minus: [String]
-    }
+    /// One model considered, with the flags that turn it into the common feature set.
+    public typealias Candidate = CommandLineSearch.Candidate
 
     /// The hosts, by name.
     public var hosts: [String]
@@ -37,21 +28,17 @@ public struct Baseline: Sendable {
         var common = migratable ? first.migratableSupported : first.supported
         for p in profiles.dropFirst() { common.formIntersection(migratable ? p.migratableSupported : p.supported) }
         let sets = first.modelSets
-        let candidates = sets.namedModels.compactMap { model -> Candidate? in
-            guard let f = sets.models[model] else { return nil }
-            return Candidate(model: model, runsEverywhere: f.isSubset(of: common), shared: f.intersection(common).count,
-                             plus: common.subtracting(f).sorted(), minus: f.subtracting(common).sorted())
-        }.sorted { a, b in
-            if a.runsEverywhere != b.runsEverywhere { return a.runsEverywhere }
-            if a.runsEverywhere {
+        let candidates = CommandLineSearch.candidates(for: common, in: sets).sorted { a, b in
+            if a.runsAsDefined != b.runsAsDefined { return a.runsAsDefined }
+            if a.runsAsDefined {
                 if a.shared != b.shared { return a.shared > b.shared }
-            } else if a.plus.count + a.minus.count != b.plus.count + b.minus.count {
-                return a.plus.count + a.minus.count < b.plus.count + b.minus.count
+            } else if a.cost != b.cost {
+                return a.cost < b.cost
             }
             return ModelOrder.newer(a.model, b.model)
         }
         guard let winner = candidates.first else { throw HostCPUError(.noModel, "no named CPU model on \(first.machine)") }
         return Baseline(hosts: profiles.map(\.host), machine: first.machine, migratable: migratable, common: common,
-                        guest: GuestCPU(model: winner.model, plus: winner.plus, minus: winner.minus), candidates: candidates)
+                        guest: winner.guest, candidates: candidates)
     }
 }

@@ -16,6 +16,9 @@ public enum CommandLineSearch {
 
         /// The number of flags.
         public var cost: Int { plus.count + minus.count }
+        /// Whether the target has every feature of the model, so it needs no `-` flag (for a
+        /// baseline: every host runs the model as defined).
+        public var runsAsDefined: Bool { minus.isEmpty }
         /// The guest CPU this candidate writes.
         public var guest: GuestCPU { GuestCPU(model: model, plus: plus, minus: minus) }
     }

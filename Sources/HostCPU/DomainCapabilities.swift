@@ -1,3 +1,5 @@
+import CPUQuery
+
 /// The CPU part of libvirt's domain capabilities (`virsh domcapabilities`), computed offline
 /// from a host record: host-model as a named model plus flags, and every custom model with
 /// `usable` and its blockers, on one machine type.
@@ -25,7 +27,7 @@ public struct DomainCapabilities: Sendable {
 
     /// host-model: the host model's (migratable) features as the closest named model plus flags.
     public func hostModel() throws(HostCPUError) -> CommandLineSearch.Candidate {
-        let target = profile.modelSets.models["host"] ?? profile.migratableSupported
+        let target = profile.hostModelFeatures
         return try CommandLineSearch.shortest(for: target, in: profile.modelSets)
     }
 
@@ -58,7 +60,7 @@ public struct DomainCapabilities: Sendable {
         lines += host.plus.map { "      <feature policy='require' name='\(escape($0))'/>" }
         lines += host.minus.map { "      <feature policy='disable' name='\(escape($0))'/>" }
         lines += ["    </mode>", "    <mode name='custom' supported='yes'>"]
-        for model in profile.modelSets.models.keys.sorted() where !["host", "max", "base"].contains(model) {
+        for model in profile.modelSets.models.keys.sorted() where !ModelFeatureSets.pseudoModels.contains(model) {
             let blockers = profile.blockers(of: model) ?? []
             let canonical = profile.modelSets.aliasOf[model].map { " canonical='\(escape($0))'" } ?? ""
             lines.append("      <model usable='\(blockers.isEmpty ? "yes" : "no")'\(canonical)>\(escape(model))</model>")

@@ -85,14 +85,8 @@ public struct GuestCPU: Sendable, Equatable {
         guard var result = sets.models[model] else {
             throw .unknown("CPU model", model, among: Array(sets.models.keys), context: context)
         }
-        for (names, add) in [(plus, true), (minus, false)] {
-            for n in names {
-                guard let c = sets.space.resolve(n) else {
-                    throw .unknown("feature", n, among: sets.space.names, context: context)
-                }
-                if add { result.insert(c) } else { result.remove(c) }
-            }
-        }
+        result.formUnion(try sets.space.canonical(plus, context: context))
+        result.subtract(try sets.space.canonical(minus, context: context))
         return result
     }
 
@@ -105,5 +99,17 @@ public struct GuestCPU: Sendable, Equatable {
         lines += plus.map { "  <feature policy='require' name='\($0)'/>" }
         lines += minus.map { "  <feature policy='disable' name='\($0)'/>" }
         return (lines + ["</cpu>"]).joined(separator: "\n")
+    }
+}
+
+extension FeatureSpace {
+    /// The canonical names of `names`, or an unknown-name error with suggestions.
+    public func canonical(_ names: [String], context: String) throws(HostCPUError) -> [String] {
+        var result: [String] = []
+        for n in names {
+            guard let c = resolve(n) else { throw .unknown("feature", n, among: self.names, context: context) }
+            result.append(c)
+        }
+        return result
     }
 }

@@ -27,6 +27,9 @@ public struct HostProfile: Sendable {
         self.recordedUnavailable = recordedUnavailable
     }
 
+    /// The `host` model's features (migratable): libvirt's host-model.
+    public var hostModelFeatures: Set<String> { modelSets.models["host"] ?? migratableSupported }
+
     /// Features the host has but that block migration (`invtsc`, ...).
     public var nonMigratable: Set<String> { supported.subtracting(migratableSupported) }
 

@@ -90,19 +90,17 @@ public final class HostRecordFile: Sendable {
     /// This host on `machine` (a name or alias).
     public func profile(machine: String?) throws -> HostProfile {
         let machine = try resolveMachine(machine)
-        func features(_ model: String, variant: String) throws -> Set<String> {
-            guard case .expanded(_, let props)? = try reader.expansion(binary: binary, machine: machine, accel: "kvm",
-                                                                       model: model, variant: variant) else {
-                throw HostCPUError(.notHostRecord, "\(path): no \(model) expansion (\(variant)) for \(machine)")
-            }
-            return space.features(of: props)
-        }
-        let supported = try features("host", variant: "migratable=off").union(extraFeatures)
-        let migratable = try features("host", variant: "").union(extraFeatures)
         var models: [String: Set<String>] = [:]
         for (model, props) in try reader.expansions(binary: binary, machine: machine, accel: "kvm") {
             models[model] = space.features(of: props)
         }
+        guard let hostModel = models["host"],
+              case .expanded(_, let unmigratable)? = try reader.expansion(binary: binary, machine: machine, accel: "kvm",
+                                                                        model: "host", variant: "migratable=off") else {
+            throw HostCPUError(.notHostRecord, "\(path): no host expansions for \(machine)")
+        }
+        let supported = space.features(of: unmigratable).union(extraFeatures)
+        let migratable = hostModel.union(extraFeatures)
         var aliasOf: [String: String] = [:]
         var recorded: [String: [String]] = [:]
         for d in try reader.definitions(binary: binary, machine: machine, accel: "kvm") {

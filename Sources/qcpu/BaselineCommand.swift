@@ -43,11 +43,11 @@ struct BaselineCommand: AsyncParsableCommand {
                 print("\(b.hosts.count) host(s) on \(b.machine) have \(b.common.count) features in common\(b.migratable ? " (migratable only)" : ""); models considered:")
                 var t = TextTable(header: ["MODEL", "RUNS AS DEFINED", "SHARED", "FLAGS"])
                 for c in b.candidates.prefix(show) {
-                    t.rows.append([c.model, c.runsEverywhere ? "yes" : "no (-\(c.minus.count))", String(c.shared), "+\(c.plus.count) -\(c.minus.count)"])
+                    t.rows.append([c.model, c.runsAsDefined ? "yes" : "no (-\(c.minus.count))", String(c.shared), "+\(c.plus.count) -\(c.minus.count)"])
                 }
                 print(t.render())
                 let winner = b.candidates[0]
-                print(winner.runsEverywhere
+                print(winner.runsAsDefined
                       ? "\(winner.model) wins: every host runs it as defined, and it has the most of the common features (\(winner.shared))."
                       : "no model runs on every host as defined; \(winner.model) needs the fewest flags.")
             }

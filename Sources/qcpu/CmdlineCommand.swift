@@ -46,20 +46,14 @@ struct CmdlineCommand: AsyncParsableCommand {
                 guard records.count == 1 else { throw ValidationError("cmdline takes one host") }
                 let profile = try records[0].profile(machine: machine)
                 sets = profile.modelSets
-                target = sets.models["host"] ?? profile.migratableSupported
+                target = profile.hostModelFeatures
             } else {
                 sets = try await query.makeQuery().modelFeatureSets(machine: machine, accel: accel).value
                 target = []
             }
             if let features {
-                target = []
-                for name in features.split(separator: ",").map(String.init) where !name.isEmpty {
-                    guard let c = sets.space.resolve(name) else {
-                        throw HostCPUError(.unknownName, "unknown feature '\(name)'",
-                                           suggestions: Suggestions.closest(to: name, in: sets.space.names))
-                    }
-                    target.insert(c)
-                }
+                let names = features.split(separator: ",").map(String.init).filter { !$0.isEmpty }
+                target = Set(try sets.space.canonical(names, context: "on \(sets.machine)"))
             }
             let candidates = CommandLineSearch.candidates(for: target, in: sets)
             guard let best = candidates.first else { throw HostCPUError(.noModel, "no named CPU model on \(sets.machine)") }
