@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "CPUQuery", targets: ["CPUQuery"]),
         .library(name: "CPUDiff", targets: ["CPUDiff"]),
         .library(name: "HostCPU", targets: ["HostCPU"]),
+        .library(name: "LibvirtImport", targets: ["LibvirtImport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,6 +40,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
+            name: "LibvirtImport",
+            dependencies: ["QMP", "SnapshotStore", "Harvester"]),
+        .target(
             name: "CPUQuery",
             dependencies: ["QMP", "SnapshotStore"]),
         .target(
@@ -50,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "qcpu",
             dependencies: [
-                "QMP", "SnapshotStore", "Harvester", "CPUQuery", "CPUDiff", "HostCPU",
+                "QMP", "SnapshotStore", "Harvester", "CPUQuery", "CPUDiff", "HostCPU", "LibvirtImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -64,6 +68,7 @@ let package = Package(
         .testTarget(name: "HostCPUTests", dependencies: ["HostCPU", "Harvester", "CPUQuery", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "HarvesterTests", dependencies: ["Harvester", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "CPUDiffTests", dependencies: ["CPUDiff", "SnapshotStore", "QMP", "QCPUTestSupport"]),
+        .testTarget(name: "LibvirtImportTests", dependencies: ["LibvirtImport", "Harvester", "SnapshotStore", "CPUQuery", "CPUDiff", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "CPUQueryTests", dependencies: ["CPUQuery", "SnapshotStore", "Harvester", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "qcpuTests", dependencies: ["SnapshotStore", "QCPUTestSupport"], resources: [.copy("Expected")]),
     ]

@@ -21,17 +21,10 @@ struct BinaryProbe: Sendable {
             name: sessionName(binary.name), executable: binary.path,
             arguments: QEMUProcess.standardArguments(machine: "none", accel: accel) + extraArguments
         ) { client in
-            let version = try await client.execute("query-version")
-            let q = version["qemu"]
-            let qemuVersion = [q?["major"], q?["minor"], q?["micro"]].map { $0?.intValue.map(String.init) ?? "?" }
-                .joined(separator: ".")
-            let package = (version["package"]?.stringValue ?? "").trimmingCharacters(in: .whitespaces)
+            let (qemuVersion, package) = ReplyRecords.version(try await client.execute("query-version"))
             let arch = try await client.execute("query-target")["arch"]?.stringValue ?? "unknown"
             let kvm = try await client.execute("query-kvm")
-            let machines = (try await client.execute("query-machines").arrayValue ?? []).compactMap { info -> MachineRecord? in
-                guard let name = info["name"]?.stringValue else { return nil }
-                return MachineRecord(binary: binary.name, name: name, info: info)
-            }
+            let machines = ReplyRecords.machines(try await client.execute("query-machines"), binary: binary.name)
             var typenames: [String] = []
             if case .success(let defs) = try await client.attempt("query-cpu-definitions") {
                 typenames = Set((defs.arrayValue ?? []).compactMap { d -> String? in
@@ -43,19 +36,13 @@ struct BinaryProbe: Sendable {
             for typename in typenames where qomTypes {
                 if case .success(let props) = try await client.attempt(
                     "qom-list-properties", arguments: ["typename": .string(typename)]) {
-                    qom.append(QOMTypeRecord(binary: binary.name, typename: typename, properties: Self.sorted(props)))
+                    qom.append(ReplyRecords.qomType(props, binary: binary.name, typename: typename))
                 }
             }
             return BinaryProbe(
                 qemuVersion: qemuVersion, qemuPackage: package, arch: arch,
                 kvmEnabled: kvm["enabled"]?.boolValue ?? false,
-                machines: machines.sorted { $0.name < $1.name }, qomTypes: qom)
+                machines: machines, qomTypes: qom)
         }
-    }
-
-    /// `qom-list-properties` in a fixed order (by name), so the stored text is stable.
-    static func sorted(_ props: JSONValue) -> JSONValue {
-        guard let items = props.arrayValue else { return props }
-        return .array(items.sorted { ($0["name"]?.stringValue ?? "") < ($1["name"]?.stringValue ?? "") })
     }
 }

@@ -8,7 +8,7 @@ import Synchronization
 /// answer some other session already gave (31,000 expansions, 3,000 distinct sets for
 /// x86_64), so the raw `return` text is looked up before it is parsed. The result is the same
 /// as parsing every answer; only the work is saved.
-final class ExpansionCache: Sendable {
+package final class ExpansionCache: Sendable {
     /// Raw bytes hashed as one block (an `Array<UInt8>` hashes byte by byte).
     private struct Key: Hashable, @unchecked Sendable {
         let bytes: ArraySlice<UInt8>
@@ -18,10 +18,13 @@ final class ExpansionCache: Sendable {
         }
     }
 
+    /// Creates an empty cache.
+    package init() {}
+
     private let entries = Mutex<[Key: (model: String, props: PropertySet)]>([:])
 
     /// The model name and props of an expansion's `return` value.
-    func expansion(_ reply: QMPClient.Reply) throws(QMPError) -> (model: String, props: PropertySet) {
+    package func expansion(_ reply: QMPClient.Reply) throws(QMPError) -> (model: String, props: PropertySet) {
         if case .text(let bytes) = reply, let hit = entries.withLock({ $0[Key(bytes: bytes)] }) { return hit }
         let value = try reply.parsed()
         let model = value["model"]

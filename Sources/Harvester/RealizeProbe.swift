@@ -62,7 +62,7 @@ struct RealizeProbe: Sendable {
         ) { client in
             let reply = try await client.attemptReply("query-cpu-model-expansion", arguments: [
                 "type": "static", "model": ["name": "max"]])
-            return try SessionProbe.record(reply, key: .init(session: key, model: "max", type: "static"), cache: ExpansionCache())
+            return try ReplyRecords.expansion(reply, key: .init(session: key, model: "max", type: "static"), cache: ExpansionCache())
         }
         var names = Set<String>()
         if case .expanded(_, let props) = maxStatic.outcome {

@@ -30,7 +30,7 @@ struct SessionProbe: Sendable {
                 for d in defs.arrayValue ?? [] {
                     guard let name = d["name"]?.stringValue, Glob.matches(name, any: modelGlobs) else { continue }
                     names.append(name)
-                    probe.definitions.append(definition(d, name: name, key: key))
+                    probe.definitions.append(ReplyRecords.definition(d, name: name, key: key))
                 }
             case .failure(let error):
                 unsupported.append(error.isUnsupported ? "query-cpu-definitions"
@@ -50,14 +50,14 @@ struct SessionProbe: Sendable {
                 }
                 let results = [first] + (try await client.pipeline(Array(commands.dropFirst())))
                 for (name, result) in zip(names, results) {
-                    probe.expansions.append(try record(result, key: .init(session: key, model: name, type: type), cache: cache))
+                    probe.expansions.append(try ReplyRecords.expansion(result, key: .init(session: key, model: name, type: type), cache: cache))
                 }
             }
             if key.accel == "kvm", !unsupported.contains("query-cpu-model-expansion full") {
                 for name in hostModels where names.contains(name) {
                     let result = try await client.attemptReply("query-cpu-model-expansion", arguments: [
                         "type": "full", "model": ["name": .string(name), "props": ["migratable": false]]])
-                    probe.expansions.append(try record(result, key: .init(session: key, model: name, type: "full",
+                    probe.expansions.append(try ReplyRecords.expansion(result, key: .init(session: key, model: name, type: "full",
                                                                           variant: "migratable=off"), cache: cache))
                 }
             }
@@ -67,28 +67,5 @@ struct SessionProbe: Sendable {
         }
         probe.duration = clock.now - started
         return probe
-    }
-
-    static func definition(_ d: JSONValue, name: String, key: SessionKey) -> CPUDefinitionRecord {
-        let unavailable = d["unavailable-features"]?.arrayValue.map {
-            Set($0.compactMap(\.stringValue)).sorted()
-        }
-        return CPUDefinitionRecord(
-            session: key, name: name, typename: d["typename"]?.stringValue ?? "",
-            aliasOf: d["alias-of"]?.stringValue, isStatic: d["static"]?.boolValue ?? false,
-            migrationSafe: d["migration-safe"]?.boolValue, deprecated: d["deprecated"]?.boolValue ?? false,
-            unavailableFeatures: unavailable)
-    }
-
-    static func record(_ result: Result<QMPClient.Reply, QMPError>, key: ExpansionRecord.Key,
-                       cache: ExpansionCache) throws(QMPError) -> ExpansionRecord {
-        switch result {
-        case .success(let reply):
-            let (model, props) = try cache.expansion(reply)
-            return ExpansionRecord(key: key, outcome: .expanded(model: model, props: props))
-        case .failure(let error):
-            return ExpansionRecord(key: key, outcome: .failed(
-                errorClass: error.errorClass ?? "", description: error.errorDescription ?? ""))
-        }
     }
 }

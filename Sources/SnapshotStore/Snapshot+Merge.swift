@@ -26,6 +26,13 @@ extension Snapshot {
                 meta.hostExtraFeatures = extra
             }
         }
+        let partial = parts.compactMap(\.meta.partialCoverage)
+        if !partial.isEmpty, partial.count < parts.count {
+            let i = parts.firstIndex { $0.meta.partialCoverage == nil }!
+            throw SnapshotError(.incompatible, path: label(i),
+                                "a harvest cannot merge with an imported snapshot (\(partial[0].source)): its coverage would be wrong")
+        }
+        meta.partialCoverage = PartialCoverage.union(partial)
         var result = Snapshot(meta: meta)
         func union<T: Equatable, K: Hashable>(_ key: (T) -> K, _ list: (Snapshot) -> [T], _ what: String)
             throws(SnapshotError) -> [T]

@@ -55,6 +55,8 @@ public struct SnapshotMeta: Sendable, Equatable {
     /// Host records only: features a realized `host,migratable=off` CPU keeps that the `host`
     /// expansion leaves off (QEMU does not auto-enable them, e.g. `topoext`); nil in snapshots.
     public var hostExtraFeatures: [String]?
+    /// Imported snapshots only: the part of QEMU's answers the source covered; nil for a harvest.
+    public var partialCoverage: PartialCoverage?
 
     /// Creates meta data.
     public init(qcpuVersion: String, qemuVersion: String, qemuPackage: String, harvestTime: Int64,

@@ -24,6 +24,7 @@ extension SnapshotReader {
             qemuPackage: meta["qemu_package"] ?? "", harvestTime: Int64(meta["harvest_epoch"] ?? "0") ?? 0,
             machineFilter: strings(coverage["machine-filter"]), modelFilter: strings(coverage["model-filter"])))
         if let extra = meta["host_extra_features"] { s.meta.hostExtraFeatures = strings(try json(extra, path)) }
+        s.meta.partialCoverage = PartialCoverage(coverage: coverage)
 
         var binaryName: [Int: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT * FROM binary ORDER BY id") {

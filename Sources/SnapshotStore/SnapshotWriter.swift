@@ -163,7 +163,7 @@ public struct SnapshotWriter {
         let refused = s.sessions.filter { $0.status != "ok" }.map { JSONValue.string($0.key.description) }
         var unsupported = Set<String>()
         for r in s.sessions { for u in r.unsupported { unsupported.insert("\(r.key.binary): \(u)") } }
-        let coverage: JSONValue = [
+        var coverage: JSONValue = [
             "binaries": .array(s.binaries.map { .string($0.name) }),
             "accelerators": .array(Set(s.sessions.map(\.key.accel)).sorted().map { .string($0) }),
             "machine-types": .int(s.harvestedMachineTypes),
@@ -173,6 +173,10 @@ public struct SnapshotWriter {
             "machine-filter": .array(m.machineFilter.map { .string($0) }),
             "model-filter": .array(m.modelFilter.map { .string($0) }),
         ]
+        if let partial = m.partialCoverage, case .object(var members) = coverage {
+            members.merge(partial.jsonMembers) { _, new in new }
+            coverage = .object(members)
+        }
         let date = Date(timeIntervalSince1970: TimeInterval(m.harvestTime))
         let iso = ISO8601DateFormatter()
         iso.timeZone = TimeZone(identifier: "UTC")

@@ -1,0 +1,141 @@
+import Foundation
+import Harvester
+import QMP
+import SnapshotStore
+
+/// Builds a snapshot from libvirt `.replies` files: what libvirt's capabilities probe learned.
+///
+/// Each file gives one binary (`qemu-system-<arch>`, size 0 and no SHA-256: the file does not
+/// say), its machine types (`query-machines`), and one session on machine type `none` per
+/// phase: its `query-cpu-definitions` and every `query-cpu-model-expansion` it holds, keyed by
+/// model, type and variant (the input props, e.g. `migratable=off`). Error replies are kept as
+/// failed expansions, or as `unsupported` when they mean the target lacks the command.
+/// Sessions under a hardware accelerator get a host record from the `host` full expansion
+/// (vendor, family, model, stepping, model-id) where there is one. Several files (arches of one
+/// QEMU build) merge into one snapshot; `meta.coverage` says what the snapshot covers.
+public struct LibvirtImporter: Sendable {
+    /// The time stored in the snapshot (`SOURCE_DATE_EPOCH`), or nil for now.
+    public var sourceDateEpoch: Int64?
+
+    /// The source name stored in `meta.coverage`.
+    public static let source = "libvirt-probe"
+
+    /// Creates an importer.
+    public init(sourceDateEpoch: Int64? = nil) { self.sourceDateEpoch = sourceDateEpoch }
+
+    /// Reads `paths` and builds the snapshot.
+    public func snapshot(from paths: [String]) throws(LibvirtImportError) -> Snapshot {
+        var files: [LibvirtReplies] = []
+        for path in paths { files.append(try LibvirtReplies(path: path)) }
+        return try snapshot(of: files)
+    }
+
+    /// Builds the snapshot of parsed files.
+    public func snapshot(of files: [LibvirtReplies]) throws(LibvirtImportError) -> Snapshot {
+        guard let first = files.first else { throw LibvirtImportError(.noInput, "no .replies file given") }
+        var seen: [String: String] = [:]
+        for f in files {
+            guard f.qemuVersion == first.qemuVersion, f.qemuPackage == first.qemuPackage else {
+                throw LibvirtImportError(.mixedBuilds, file: f.file,
+                    "QEMU \(f.qemuVersion) (\(f.qemuPackage)) differs from \(first.file)'s QEMU \(first.qemuVersion) (\(first.qemuPackage)); import each QEMU build into its own snapshot")
+            }
+            if let other = seen[f.binary] {
+                throw LibvirtImportError(.duplicateBinary, file: f.file, "\(other) is also of \(f.binary); one file per architecture")
+            }
+            seen[f.binary] = f.file
+        }
+        var snapshot = Snapshot(meta: SnapshotMeta(
+            qcpuVersion: Harvester.qcpuVersion, qemuVersion: first.qemuVersion, qemuPackage: first.qemuPackage,
+            harvestTime: sourceDateEpoch ?? Int64(Date().timeIntervalSince1970)))
+        let cache = ExpansionCache()
+        for f in files {
+            do { try add(f, to: &snapshot, cache: cache) } catch {
+                throw LibvirtImportError(.badFile, file: f.file, "bad reply: \(error)")
+            }
+        }
+        snapshot.meta.partialCoverage = PartialCoverage(
+            source: Self.source, machineTypes: Array(Set(snapshot.sessions.map(\.key.machine))),
+            expandedModels: Array(Set(snapshot.expansions.map(\.key.model))), files: files.map(\.file))
+        snapshot.normalize()
+        return snapshot
+    }
+
+    private func add(_ f: LibvirtReplies, to s: inout Snapshot, cache: ExpansionCache) throws(QMPError) {
+        s.binaries.append(BinaryRecord(name: f.binary, arch: f.arch, size: 0, sha256: "",
+                                       accelerators: Set(f.phases.map(\.accel)).sorted()))
+        var machines: [String: MachineRecord] = [:]
+        for phase in f.phases.reversed() {
+            if let reply = phase.reply("query-machines")?["return"] {
+                for m in ReplyRecords.machines(reply, binary: f.binary) { machines[m.name] = m }
+            }
+        }
+        s.machines += machines.values
+        var qom: [String: QOMTypeRecord] = [:]
+        for phase in f.phases {
+            let key = SessionKey(binary: f.binary, machine: "none", accel: phase.accel)
+            var session = SessionRecord(key: key, host: nil)
+            var expansions: [ExpansionRecord.Key: ExpansionRecord] = [:]
+            for e in phase.exchanges {
+                let args = e.command["arguments"]
+                let result: Result<QMPClient.Reply, QMPError>
+                if let value = e.reply["return"] {
+                    result = .success(.value(value))
+                } else {
+                    let error = e.reply["error"]
+                    result = .failure(QMPError(.commandFailed, "\(e.command["execute"]?.stringValue ?? "?") failed",
+                                               errorClass: error?["class"]?.stringValue ?? "unknown",
+                                               errorDescription: error?["desc"]?.stringValue ?? ""))
+                }
+                switch e.command["execute"]?.stringValue {
+                case "query-cpu-definitions":
+                    switch result {
+                    case .success(let reply):
+                        for d in try reply.parsed().arrayValue ?? [] {
+                            guard let name = d["name"]?.stringValue else { continue }
+                            s.definitions.append(ReplyRecords.definition(d, name: name, key: key))
+                        }
+                    case .failure(let error):
+                        session.unsupported.append(error.isUnsupported ? "query-cpu-definitions"
+                            : "query-cpu-definitions (\(error.errorClass ?? ""): \(error.errorDescription ?? ""))")
+                    }
+                case "query-cpu-model-expansion":
+                    guard let type = args?["type"]?.stringValue, let model = args?["model"]?["name"]?.stringValue else { continue }
+                    if case .failure(let error) = result, error.isUnsupported {
+                        session.unsupported.append("query-cpu-model-expansion \(type)")
+                        continue
+                    }
+                    let k = ExpansionRecord.Key(session: key, model: model, type: type,
+                                                variant: ReplyRecords.variant(args?["model"]?["props"]))
+                    if expansions[k] == nil { expansions[k] = try ReplyRecords.expansion(result, key: k, cache: cache) }
+                case "qom-list-properties":
+                    guard let typename = args?["typename"]?.stringValue, typename.hasSuffix("-cpu"),
+                          case .success(let reply) = result else { continue }
+                    qom[typename] = ReplyRecords.qomType(try reply.parsed(), binary: f.binary, typename: typename)
+                default: continue
+                }
+            }
+            session.unsupported = Set(session.unsupported).sorted()
+            if phase.accel != "tcg" { session.host = Self.host(expansions.values) }
+            s.sessions.append(session)
+            s.expansions += expansions.values
+        }
+        s.qomTypes += qom.values
+    }
+
+    /// The recording host as far as the `host` full expansion tells (x86 gives vendor, family,
+    /// model, stepping and model-id); the rest is not in the file.
+    static func host(_ expansions: some Sequence<ExpansionRecord>) -> HostRecord {
+        var host = HostRecord(vendor: "unknown", family: 0, model: 0, stepping: 0,
+                              modelName: "not recorded (libvirt probe data)", microcode: "", kernel: "")
+        for e in expansions where e.key.model == "host" && e.key.type == "full" {
+            guard case .expanded(_, let props) = e.outcome else { continue }
+            let p = Dictionary(props.properties.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+            if let v = p["vendor"]?.stringValue { host.vendor = v }
+            if let v = p["family"]?.intValue { host.family = v }
+            if let v = p["model"]?.intValue { host.model = v }
+            if let v = p["stepping"]?.intValue { host.stepping = v }
+            if let v = p["model-id"]?.stringValue { host.modelName = v }
+        }
+        return host
+    }
+}

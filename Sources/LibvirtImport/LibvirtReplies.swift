@@ -1,0 +1,93 @@
+import Foundation
+import Harvester
+import QMP
+
+/// One libvirt `.replies` file (`tests/qemucapabilitiesdata/caps_<version>_<arch>.replies`, or
+/// one qcpu's ``Harvester/LibvirtProbeRecorder`` wrote), cut into its QEMU processes.
+///
+/// Commands and replies pair by position; the ids must agree. A new process starts at every
+/// `qmp_capabilities`. Phase 1 ran `-machine none,accel=kvm:tcg` (or `hvf:tcg`), phase 2, when
+/// present, `-machine none,accel=tcg`. Which accelerator phase 1 used is read as libvirt reads it:
+/// `kvm` when `query-kvm` says enabled; otherwise, when a TCG phase follows, a hardware
+/// accelerator that is not KVM, named by the file name's variant (`+hvf`, `+mshv`) and `hvf` when
+/// it names none; otherwise `tcg`.
+public struct LibvirtReplies: Sendable {
+    /// One QEMU process of the probe.
+    public struct Phase: Sendable {
+        /// The accelerator the process ran under (`kvm`, `hvf`, `tcg`).
+        public var accel: String
+        /// Its commands and replies, `qmp_capabilities` first.
+        public var exchanges: [Transcript.Exchange]
+
+        /// The reply of the first `command`, if it was asked.
+        public func reply(_ command: String) -> JSONValue? {
+            exchanges.first { $0.command["execute"]?.stringValue == command }?.reply
+        }
+    }
+
+    /// The file's base name.
+    public var file: String
+    /// `query-version`: `major.minor.micro` and the package string.
+    public var qemuVersion: String, qemuPackage: String
+    /// `query-target`'s arch.
+    public var arch: String
+    /// The processes, in order.
+    public var phases: [Phase]
+
+    /// The binary the file is about (`qemu-system-<arch>`).
+    public var binary: String { "qemu-system-\(arch)" }
+
+    /// Reads and checks `path`.
+    public init(path: String) throws(LibvirtImportError) {
+        let name = (path as NSString).lastPathComponent
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LibvirtImportError(.unreadable, file: path, "cannot read (no such file, or permission denied)")
+        }
+        try self.init(parsing: String(decoding: data, as: UTF8.self), file: name, label: path)
+    }
+
+    /// Parses the text of a `.replies` file named `file`; errors name `label`.
+    public init(parsing text: String, file: String, label: String? = nil) throws(LibvirtImportError) {
+        let label = label ?? file
+        func bad(_ message: String) -> LibvirtImportError { LibvirtImportError(.badFile, file: label, message) }
+        let transcript: Transcript
+        do { transcript = try Transcript(parsing: text, name: label) } catch {
+            throw bad("not a libvirt .replies transcript: \(error.message.replacingOccurrences(of: label + ": ", with: ""))")
+        }
+        guard !transcript.exchanges.isEmpty else { throw bad("empty: no commands") }
+        for (i, e) in transcript.exchanges.enumerated() {
+            guard e.reply["return"] != nil || e.reply["error"] != nil else {
+                throw bad("object \(2 * i + 2) is not a reply (neither return nor error)")
+            }
+            guard e.reply["id"] == e.command["id"] else {
+                throw bad("object \(2 * i + 2): reply id \(e.reply["id"]?.canonicalText ?? "none") does not match command id \(e.command["id"]?.canonicalText ?? "none")")
+            }
+        }
+        let processes = transcript.processes
+        guard transcript.exchanges[0].command["execute"]?.stringValue == "qmp_capabilities" else {
+            throw bad("does not start with qmp_capabilities")
+        }
+        guard processes.count <= 2 else {
+            throw bad("\(processes.count) QEMU processes; libvirt's probe runs one or two")
+        }
+        let first = processes[0]
+        func phaseReply(_ command: String) -> JSONValue? {
+            first.exchanges.first { $0.command["execute"]?.stringValue == command }?.reply["return"]
+        }
+        guard let version = phaseReply("query-version") else { throw bad("phase 1 has no query-version reply") }
+        guard let arch = phaseReply("query-target")?["arch"]?.stringValue else {
+            throw bad("phase 1 has no query-target reply")
+        }
+        let kvm = phaseReply("query-kvm")?["enabled"]?.boolValue ?? false
+        var hardware = "tcg"
+        if kvm {
+            hardware = "kvm"
+        } else if processes.count == 2 {
+            hardware = file.contains("+mshv") ? "mshv" : "hvf"
+        }
+        self.file = file
+        (qemuVersion, qemuPackage) = ReplyRecords.version(version)
+        self.arch = arch
+        phases = processes.enumerated().map { Phase(accel: $0.offset == 0 ? hardware : "tcg", exchanges: $0.element.exchanges) }
+    }
+}
