@@ -82,6 +82,12 @@ fixtures: release
 	  $(QCPU_RELEASE) host capture --qemu $(QEMU_X86) --machine pc-q35-7.2 --machine microvm \
 	    --record Tests/QCPUTestSupport/Fixtures/host-x86_64 -o /tmp/qcpu-fixture-host.sqlite; \
 	else echo "no usable /dev/kvm: Fixtures/host-x86_64 kept as recorded"; fi
+	# libvirt's CPU probe as qcpu's recorder plays it (two phases, KVM then TCG, so it needs KVM).
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then \
+	  rm -f Tests/QCPUTestSupport/Fixtures/libvirt/caps_*; \
+	  $(QCPU_RELEASE) harvest --libvirt-probe --qemu $(QEMU_X86) --qemu /usr/bin/qemu-system-riscv64 \
+	    --record Tests/QCPUTestSupport/Fixtures/libvirt -o /tmp/qcpu-fixture-libvirt.sqlite; \
+	else echo "no usable /dev/kvm: Fixtures/libvirt kept as recorded"; fi
 
 bench: deps release
 	python3 bench/run_bench.py --qcpu $(QCPU_RELEASE) --qemu $(QEMU_X86) --snapshot $(SNAPSHOT) --out docs/benchmarks.md

@@ -55,6 +55,7 @@ public final class CPUQuery: Sendable {
     let featureCache = Mutex<[String: FeatureSpace]>([:])
     let newestCache = Mutex<[String: String]>([:])
     let filterCache = Mutex<[String: [String]]>([:])
+    let coverageCache = Mutex<[String: PartialCoverage?]>([:])
 
     /// Opens the snapshots on `locator`'s search path and picks the QEMU version to answer for:
     /// `--qemu`'s, `--qemu-version`, or the newest snapshot that has the binary.
@@ -168,6 +169,7 @@ public final class CPUQuery: Sendable {
                    try c.reader.definition(binary: binary, machine: machine, accel: accel, model: model) == nil {
                     continue  // harvested with --model: this model may be elsewhere
                 }
+                if let model, try lacksCoveredExpansion(c, model: model) { continue }  // an import without it
                 return (c, source(c))
             }
         }
@@ -177,7 +179,7 @@ public final class CPUQuery: Sendable {
 
     /// Probes live and merges the rows into the cache snapshot, which then answers.
     func probe(machines: [String], accel: String, models: [String], reason: String) async throws -> (Located, AnswerSource) {
-        let what = "no snapshot has \(reason) for QEMU \(version)"
+        let what = "no snapshot has \(reason) for QEMU \(version)" + coverageNote()
         guard mode != .offline else {
             throw QueryError(.qemuUnavailable, "\(what), and --offline forbids probing; harvest it with 'qcpu harvest' or drop --offline")
         }

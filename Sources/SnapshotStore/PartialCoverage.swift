@@ -25,9 +25,11 @@ public struct PartialCoverage: Sendable, Equatable {
     public var summary: String {
         let what = source == "libvirt-probe" ? "libvirt probe data" : source
         let machines = machineTypes.map { "'\($0)'" }.joined(separator: ", ")
-        let models = expandedModels.isEmpty ? "no model" : expandedModels.joined(separator: "/")
-        return "it was imported from \(what) and covers only machine type \(machines) "
-            + "(CPU definitions there) and the \(models) expansions libvirt asked for"
+        let asker = source == "libvirt-probe" ? "libvirt" : "it"
+        let expansions = expandedModels.isEmpty ? "no expansions"
+            : "the \(expandedModels.joined(separator: "/")) expansions \(asker) asked for"
+        return "was imported from \(what) and covers only machine type \(machines) (its CPU definitions), "
+            + "the machine-type list and \(expansions)"
     }
 
     /// Whether rows of `machine` are covered.
@@ -59,5 +61,15 @@ public struct PartialCoverage: Sendable, Equatable {
                                machineTypes: Array(Set(parts.flatMap(\.machineTypes))),
                                expandedModels: Array(Set(parts.flatMap(\.expandedModels))),
                                files: Array(Set(parts.flatMap(\.files))))
+    }
+}
+
+extension SnapshotReader {
+    /// The file's partial coverage (an imported snapshot), or nil for a harvest.
+    public func partialCoverage() throws -> PartialCoverage? {
+        let text = try meta()["coverage"] ?? "{}"
+        do { return PartialCoverage(coverage: try JSONParser.parse(text)) } catch {
+            throw SnapshotError(.corrupt, path: path, "bad JSON in meta.coverage: \(error)")
+        }
     }
 }

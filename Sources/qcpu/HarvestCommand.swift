@@ -56,15 +56,20 @@ struct HarvestCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress line and no summary.")
     var quiet = false
 
+    @Flag(help: "Ask only what libvirt's capabilities probe asks (machine type none, host/max expansions), record it as caps_<version>_<arch>.replies in --record DIR, and write its import.")
+    var libvirtProbe = false
+
     func validate() throws {
         if shard != nil, Shard(shard!) == nil { throw ValidationError("--shard must be K/N with 1 ≤ K ≤ N, got '\(shard!)'") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if timeout <= 0 { throw ValidationError("--timeout must be positive") }
         if record != nil, replay != nil { throw ValidationError("--record and --replay cannot be combined") }
+        if libvirtProbe { try validateLibvirtProbe() }
     }
 
     func run() async throws {
         try await reportingErrors {
+            if libvirtProbe { return try await runLibvirtProbe() }
             var options = HarvestOptions()
             options.binaries = qemu
             options.accelerators = accel
