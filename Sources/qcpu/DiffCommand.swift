@@ -98,6 +98,9 @@ struct DiffCommand: AsyncParsableCommand {
         let a = try SnapshotReader(path: files[0]).load(), b = try SnapshotReader(path: files[1]).load()
         let diff = ReleaseDiff(a, b)
         let shown = abi ? diff.props : []
+        for line in ReleaseDiff.coverageNotes(old: try SnapshotReader(path: files[0]).partialCoverage(),
+                                              new: try SnapshotReader(path: files[1]).partialCoverage(),
+                                              names: (files[0], files[1])) { note(line) }  // an imported snapshot covers less
         switch format {
         case .json:
             var o: [String: JSONValue] = [
