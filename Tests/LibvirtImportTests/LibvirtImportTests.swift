@@ -134,6 +134,27 @@ import Testing
         #expect(try SnapshotValidator().validate(path: dir + "/out.sqlite").isEmpty)
     }
 
+    @Test func aSecondPhaseAfterANonKVMFirstPhaseIsReadAsHVF() async throws {
+        // libvirt's +hvf files: phase 1 where query-kvm says disabled, then a TCG phase. Built here from
+        // real answers: phase 1 of a TCG recording, phase 2 of the committed KVM recording.
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let phase1 = try await LibvirtProbeRecorder(qemu: TestSupport.qemuX86, useKVM: false).record().transcript
+        let kvm = try Transcript(contentsOf: TestSupport.fixture("libvirt") + "/caps_7.2.22_x86_64.replies")
+        let file = Transcript(exchanges: phase1.exchanges + kvm.processes[1].exchanges)
+        for (name, accel) in [("caps_7.2.22_x86_64+hvf.replies", "hvf"), ("caps_7.2.22_x86_64+mshv.replies", "mshv"),
+                              ("caps_7.2.22_x86_64.replies", "hvf")] {
+            try file.libvirtText.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+            let s = try LibvirtImporter(sourceDateEpoch: 0).snapshot(from: [dir + "/" + name])
+            #expect(s.sessions.map(\.key.accel) == [accel, "tcg"].sorted(), "\(name)")
+            #expect(s.sessions.first { $0.key.accel == accel }?.host?.vendor == "unknown")  // no host expansion to tell
+            #expect(s.expansions.filter { $0.key.session.accel == accel }.map(\.key.model) == ["max", "max"])
+        }
+        // One phase without KVM is TCG.
+        try phase1.libvirtText.write(toFile: dir + "/tcg.replies", atomically: true, encoding: .utf8)
+        #expect(try LibvirtImporter().snapshot(from: [dir + "/tcg.replies"]).sessions.map(\.key.accel) == ["tcg"])
+    }
+
     @Test func filesOfDifferentQEMUBuildsAreRefused() async throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
