@@ -9,11 +9,13 @@ extension CPUQuery {
         return coverage
     }
 
-    /// Whether candidate `c` is an import that lacks the expansion of `model` a detail question
-    /// needs, so a later snapshot (or a live probe) should answer instead.
-    func lacksCoveredExpansion(_ c: Located, model: String) throws -> Bool {
-        guard let coverage = try partialCoverage(c.reader) else { return false }
-        return !coverage.covers(expansionOf: model)
+    /// Whether candidate `c` is an import that lacks the full expansions a question needs: the
+    /// one of `model`, or, with no model, every model's (an import has at most host's and max's),
+    /// so a later snapshot (or a live probe) should answer instead.
+    func importLacksExpansions(_ c: Located, machine: String, accel: String, model: String?) throws -> Bool {
+        guard try partialCoverage(c.reader) != nil else { return false }
+        guard let model else { return true }
+        return try c.reader.expansion(binary: binary, machine: machine, accel: accel, model: model) == nil
     }
 
     /// What the imported snapshots of the chosen version cover, for the message of a question

@@ -18,7 +18,7 @@ extension CPUQuery {
     /// versions grouped under their unversioned name.
     public func models(machine: String? = nil, accel: String = "tcg") async throws -> Answer<(machine: String, models: [ModelSummary])> {
         let machine = try await resolveMachine(machine)
-        let (located, source) = try await sessionSource(machine: machine, accel: accel)
+        let (located, source) = try await sessionSource(machine: machine, accel: accel, expansions: false)
         let defs = try located.reader.definitions(binary: binary, machine: machine, accel: accel)
         let names = Set(defs.map(\.name))
         var versionsOf: [String: [String]] = [:]

@@ -155,7 +155,8 @@ public final class CPUQuery: Sendable {
     }
 
     /// The snapshot holding the session (machine, accel), probing it live when missing.
-    func sessionSource(machine: String, accel: String, model: String? = nil) async throws -> (Located, AnswerSource) {
+    /// `expansions`: whether the question needs full expansions (all but `models` do).
+    func sessionSource(machine: String, accel: String, model: String? = nil, expansions: Bool = true) async throws -> (Located, AnswerSource) {
         guard ["tcg", "kvm"].contains(accel) else {
             throw QueryError.unknown("accelerator", accel, among: ["tcg", "kvm"], context: "")
         }
@@ -169,7 +170,7 @@ public final class CPUQuery: Sendable {
                    try c.reader.definition(binary: binary, machine: machine, accel: accel, model: model) == nil {
                     continue  // harvested with --model: this model may be elsewhere
                 }
-                if let model, try lacksCoveredExpansion(c, model: model) { continue }  // an import without it
+                if expansions, try importLacksExpansions(c, machine: machine, accel: accel, model: model) { continue }
                 return (c, source(c))
             }
         }

@@ -103,11 +103,14 @@ import Testing
         let models = try await q.models(machine: "none", accel: "tcg")
         #expect(models.value.models.contains { $0.name == "Cascadelake-Server" && $0.aliasOf == "Cascadelake-Server-v1" })
         #expect(try await q.machines().value.count == 59)
-        // Another machine type, or a model's expansion, it says it cannot.
-        for machine in ["pc-q35-7.2", "none"] {
+        // Another machine type, a model's full expansion (max has only libvirt's static ones), or
+        // every model's expansions: it says it cannot.
+        for (model, machine) in [("Cascadelake-Server", "pc-q35-7.2"), ("Cascadelake-Server", "none"), ("max", "none"), (nil, "none")] {
             do {
-                _ = try await q.detail(model: "Cascadelake-Server", machine: machine)
-                Issue.record("answered \(machine)")
+                if let model { _ = try await q.detail(model: model, machine: machine) } else {
+                    _ = try await q.carriers(feature: "sse2", machine: machine)
+                }
+                Issue.record("answered \(model ?? "which") on \(machine)")
             } catch let error as QueryError {
                 #expect(error.code == .qemuUnavailable)
                 #expect(error.message.contains("\(path) was imported from libvirt probe data and covers only machine type 'none'"))
