@@ -36,8 +36,9 @@ public struct LibvirtImporter: Sendable {
         var seen: [String: String] = [:]
         for f in files {
             guard f.qemuVersion == first.qemuVersion, f.qemuPackage == first.qemuPackage else {
+                let mine = "QEMU \(f.qemuVersion) (\(f.qemuPackage))", theirs = "QEMU \(first.qemuVersion) (\(first.qemuPackage))"
                 throw LibvirtImportError(.mixedBuilds, file: f.file,
-                    "QEMU \(f.qemuVersion) (\(f.qemuPackage)) differs from \(first.file)'s QEMU \(first.qemuVersion) (\(first.qemuPackage)); import each QEMU build into its own snapshot")
+                    "\(mine) differs from \(first.file)'s \(theirs); import each QEMU build into its own snapshot")
             }
             if let other = seen[f.binary] {
                 throw LibvirtImportError(.duplicateBinary, file: f.file, "\(other) is also of \(f.binary); one file per architecture")

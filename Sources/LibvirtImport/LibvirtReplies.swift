@@ -60,7 +60,8 @@ public struct LibvirtReplies: Sendable {
                 throw bad("object \(2 * i + 2) is not a reply (neither return nor error)")
             }
             guard e.reply["id"] == e.command["id"] else {
-                throw bad("object \(2 * i + 2): reply id \(e.reply["id"]?.canonicalText ?? "none") does not match command id \(e.command["id"]?.canonicalText ?? "none")")
+                let reply = e.reply["id"]?.canonicalText ?? "none", command = e.command["id"]?.canonicalText ?? "none"
+                throw bad("object \(2 * i + 2): reply id \(reply) does not match command id \(command)")
             }
         }
         let processes = transcript.processes
