@@ -95,8 +95,9 @@ struct DiffCommand: AsyncParsableCommand {
     }
 
     private func releaseDiff() throws {
-        let a = try SnapshotReader(path: files[0]).load(), b = try SnapshotReader(path: files[1]).load()
-        let diff = ReleaseDiff(a, b)
+        let a = try SnapshotReader(path: files[0]), b = try SnapshotReader(path: files[1])
+        let diff = try ReleaseDiff(a, b)
+        let versionA = try a.meta()["qemu_version"] ?? "", versionB = try b.meta()["qemu_version"] ?? ""
         let shown = abi ? diff.props : []
         for line in ReleaseDiff.coverageNotes(old: try SnapshotReader(path: files[0]).partialCoverage(),
                                               new: try SnapshotReader(path: files[1]).partialCoverage(),
@@ -104,8 +105,8 @@ struct DiffCommand: AsyncParsableCommand {
         switch format {
         case .json:
             var o: [String: JSONValue] = [
-                "schema": 1, "old": ["file": .string(files[0]), "qemu-version": .string(a.meta.qemuVersion)],
-                "new": ["file": .string(files[1]), "qemu-version": .string(b.meta.qemuVersion)],
+                "schema": 1, "old": ["file": .string(files[0]), "qemu-version": .string(versionA)],
+                "new": ["file": .string(files[1]), "qemu-version": .string(versionB)],
                 "changes": .array(diff.changes.map { c in
                     var x: [String: JSONValue] = ["kind": .string(c.kind), "binary": .string(c.binary), "subject": .string(c.subject)]
                     if let o = c.old { x["old"] = .string(o) }
@@ -130,7 +131,7 @@ struct DiffCommand: AsyncParsableCommand {
             print(JSONValue.object(o).prettyText)
         case .markdown, .table:
             let md = format == .markdown
-            print(md ? "# QEMU \(a.meta.qemuVersion) → \(b.meta.qemuVersion)\n" : "QEMU \(a.meta.qemuVersion) -> \(b.meta.qemuVersion)")
+            print(md ? "# QEMU \(versionA) → \(versionB)\n" : "QEMU \(versionA) -> \(versionB)")
             if diff.changes.isEmpty { print(md ? "No catalogue changes.\n" : "no catalogue changes") }
             var t = TextTable(header: ["CHANGE", "BINARY", "WHAT", "OLD -> NEW"])
             for c in diff.changes {

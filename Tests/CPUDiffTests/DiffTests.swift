@@ -91,6 +91,24 @@ import Testing
         #expect(gate.stdout.contains("ABI: 13464 expansions compared, 0 breaks"))
     }
 
+    @Test func readingTheFilesFindsWhatLoadingThemWholeFinds() throws {
+        for (old, new) in [(shipped, shipped10), (shipped10, shipped)] {
+            let read = try ReleaseDiff(SnapshotReader(path: old), SnapshotReader(path: new))
+            let loaded = ReleaseDiff(try SnapshotReader(path: old).load(), try SnapshotReader(path: new).load())
+            #expect(read.changes == loaded.changes)
+            #expect(read.props == loaded.props)
+            #expect(read.presence == loaded.presence)
+            #expect(read.comparedExpansions == 13_464 && loaded.comparedExpansions == 13_464)
+        }
+        // Machine-type globs limit models, aliases and expansions, not the machine-type catalogue.
+        let q35 = try ReleaseDiff(SnapshotReader(path: shipped), SnapshotReader(path: shipped10), machines: ["pc-q35-7.2"])
+        #expect(q35.comparedExpansions == 132 * 2)
+        #expect(q35.breaks.isEmpty && Set(q35.props.map(\.model)) == ["host", "max"])
+        #expect(q35.changes.contains(.init(kind: "model-added", binary: "qemu-system-x86_64", subject: "SapphireRapids")))
+        #expect(q35.changes.contains(.init(kind: "machine-removed", binary: "qemu-system-x86_64", subject: "pc-i440fx-1.4")))
+        #expect(!q35.changes.contains { $0.kind == "alias-changed" })
+    }
+
     @Test func theUnpackedQEMU1002AnswersAsItsShippedSnapshot() async throws {
         let qemu = TestSupport.packageRoot + "/vendor/qemu-backports/usr/bin/qemu-system-x86_64"
         try #require(FileManager.default.isExecutableFile(atPath: qemu), "run scripts/fetch-qemu-backports.sh (make test does)")
