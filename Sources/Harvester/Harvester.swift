@@ -134,6 +134,15 @@ public struct Harvester: Sendable {
             snapshot.machines += probe.machines
             snapshot.qomTypes += probe.qomTypes
         }
+        for binary in binaries where options.modelTables && CPUModelTableProbe.applies(arch: probes[binary.name]!.arch) {
+            do {
+                let probe = CPUModelTableProbe(binary: binary, extraArguments: options.extraArguments, provider: provider)
+                snapshot.meta.modelTables[binary.name] = try await probe.run()
+                stats.sessions += 1
+            } catch {
+                throw HarvestError(.probeFailed, "\(binary.name): cannot record its CPU model table: \(error)")
+            }
+        }
 
         let outcomes = await runSessions(jobs, host: host, refused: refused, provider: provider, progress: progress)
         var failures: [String] = []

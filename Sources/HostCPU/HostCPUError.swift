@@ -18,6 +18,9 @@ public struct HostCPUError: Error, Sendable, CustomStringConvertible {
         public static let badGuest = Code("bad-guest")
         /// No named model can express the request.
         public static let noModel = Code("no-model")
+        /// The snapshot has no CPU model table for the binary (QEMU compares and baselines models
+        /// only on s390x, and only harvests that recorded the table have one).
+        public static let noModelTable = Code("no-model-table")
         /// The short name of the code.
         public var description: String { raw }
     }

@@ -134,7 +134,7 @@ public enum QEMUProcess {
         return text.split(whereSeparator: \.isNewline).suffix(8).joined(separator: " | ")
     }
 
-    private static let setprivPath: String? = {
+    static let setprivPath: String? = {
         ["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 

@@ -11,6 +11,10 @@ public protocol QMPSessionProvider: Sendable {
         name: String, executable: String, arguments: [String],
         body: (QMPClient) async throws -> R
     ) async throws -> R
+
+    /// What `executable` with `arguments` prints on stdout when it is not a QMP session
+    /// (`-cpu help`): run live (and recorded as `<name>.txt`), or read back from the recording.
+    func commandOutput(name: String, executable: String, arguments: [String]) async throws -> String
 }
 
 /// Starts a real QEMU per session; with `recordDirectory`, writes each conversation there.
@@ -51,6 +55,19 @@ public struct LiveSessionProvider: QMPSessionProvider {
     }
 }
 
+extension LiveSessionProvider {
+    public func commandOutput(name: String, executable: String, arguments: [String]) async throws -> String {
+        let text = try await QEMUProcess.output(executable: executable, arguments: arguments, timeout: timeout)
+        if let recordDirectory {
+            let path = (recordDirectory as NSString).appendingPathComponent(name + ".txt")
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
+        return text
+    }
+}
+
 /// Answers sessions from `<directory>/<name>.replies` transcripts.
 public struct ReplaySessionProvider: QMPSessionProvider {
     /// The directory holding the transcripts.
@@ -70,5 +87,13 @@ public struct ReplaySessionProvider: QMPSessionProvider {
         let value = try await body(client)
         try await client.execute("quit")
         return value
+    }
+
+    public func commandOutput(name: String, executable: String, arguments: [String]) async throws -> String {
+        let path = (directory as NSString).appendingPathComponent(name + ".txt")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw QMPError(.badTranscript, "cannot read recorded output \(path)")
+        }
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -19,6 +19,12 @@ extension Snapshot {
             meta.harvestTime = max(meta.harvestTime, p.meta.harvestTime)
             meta.machineFilter = Array(Set(meta.machineFilter + p.meta.machineFilter)).sorted()
             meta.modelFilter = Array(Set(meta.modelFilter + p.meta.modelFilter)).sorted()
+            for (binary, table) in p.meta.modelTables {
+                if let mine = meta.modelTables[binary], mine != table {
+                    throw SnapshotError(.incompatible, path: label(i), "\(binary): the CPU model tables differ")
+                }
+                meta.modelTables[binary] = table
+            }
             if let extra = p.meta.hostExtraFeatures {
                 if let mine = meta.hostExtraFeatures, mine.sorted() != extra.sorted() {
                     throw SnapshotError(.incompatible, path: label(i), "host records of different hosts cannot merge")

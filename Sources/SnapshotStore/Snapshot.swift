@@ -57,6 +57,8 @@ public struct SnapshotMeta: Sendable, Equatable {
     public var hostExtraFeatures: [String]?
     /// Imported snapshots only: the part of QEMU's answers the source covered; nil for a harvest.
     public var partialCoverage: PartialCoverage?
+    /// Per binary (s390x): the CPU-definition table behind QEMU's model comparison and baseline.
+    public var modelTables: [String: CPUModelTable] = [:]
 
     /// Creates meta data.
     public init(qcpuVersion: String, qemuVersion: String, qemuPackage: String, harvestTime: Int64,

@@ -24,6 +24,12 @@ extension SnapshotReader {
             qemuPackage: meta["qemu_package"] ?? "", harvestTime: Int64(meta["harvest_epoch"] ?? "0") ?? 0,
             machineFilter: strings(coverage["machine-filter"]), modelFilter: strings(coverage["model-filter"])))
         if let extra = meta["host_extra_features"] { s.meta.hostExtraFeatures = strings(try json(extra, path)) }
+        for (key, value) in meta where key.hasPrefix(CPUModelTable.metaKey(binary: "")) {
+            guard let table = CPUModelTable(json: try json(value, path)) else {
+                throw SnapshotError(.corrupt, path: path, "meta \(key) is not a CPU model table")
+            }
+            s.meta.modelTables[String(key.dropFirst(CPUModelTable.metaKey(binary: "").count))] = table
+        }
         s.meta.partialCoverage = PartialCoverage(coverage: coverage)
 
         var binaryName: [Int: String] = [:]

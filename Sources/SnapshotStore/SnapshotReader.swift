@@ -53,6 +53,15 @@ public final class SnapshotReader: Sendable {
         }
     }
 
+    /// A binary's CPU model table (s390x), or nil when the harvest recorded none.
+    public func modelTable(binary: String) throws -> CPUModelTable? {
+        guard let text = try meta()[CPUModelTable.metaKey(binary: binary)] else { return nil }
+        guard let json = try? JSONParser.parse(text), let table = CPUModelTable(json: json) else {
+            throw SnapshotError(.corrupt, path: path, "meta \(CPUModelTable.metaKey(binary: binary)) is not a CPU model table")
+        }
+        return table
+    }
+
     /// The counts `qcpu info` and the harvest summary print.
     public func counts() throws -> SnapshotCounts {
         try database.read { db in

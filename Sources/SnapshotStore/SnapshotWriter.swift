@@ -191,10 +191,12 @@ public struct SnapshotWriter {
             ("schema_version", String(SnapshotSchema.version)),
             ("unsupported", JSONValue.array(unsupported.sorted().map { .string($0) }).canonicalText),
         ]
+        for (binary, table) in m.modelTables {
+            rows.append((CPUModelTable.metaKey(binary: binary), table.json.canonicalText))
+        }
         if let extra = m.hostExtraFeatures {
             rows.append(("host_extra_features", JSONValue.array(extra.sorted().map { .string($0) }).canonicalText))
-            rows.sort { $0.0 < $1.0 }
         }
-        return rows
+        return rows.sorted { $0.0 < $1.0 }
     }
 }

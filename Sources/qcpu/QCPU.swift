@@ -24,7 +24,7 @@ struct QCPU: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ModelsCommand.self, MachinesCommand.self, ShowCommand.self, FeaturesCommand.self, WhichCommand.self,
-            CheckCommand.self, CompareCommand.self, BaselineCommand.self, CmdlineCommand.self, HostCommand.self, ExportCommand.self,
+            CheckCommand.self, CompareCommand.self, BaselineCommand.self, CmdlineCommand.self, ModelCompareCommand.self, ModelBaselineCommand.self, HostCommand.self, ExportCommand.self,
             DiffCommand.self, BuildsCommand.self, PathCommand.self, HarvestCommand.self, ImportCommand.self, InfoCommand.self, ValidateCommand.self, MergeCommand.self,
         ])
 }
