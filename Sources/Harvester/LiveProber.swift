@@ -5,9 +5,17 @@ import SnapshotStore
 public struct LiveProber: LiveProbing {
     /// Timeout per QMP command.
     public var timeout: Duration
+    /// Extra arguments for every QEMU command line (`-L DIR` for an unpacked QEMU's firmware).
+    public var extraArguments: [String]
+    /// Called as each session finishes.
+    public var progress: Harvester.Progress?
 
     /// Creates a prober.
-    public init(timeout: Duration = .seconds(30)) { self.timeout = timeout }
+    public init(timeout: Duration = .seconds(30), extraArguments: [String] = [], progress: Harvester.Progress? = nil) {
+        self.timeout = timeout
+        self.extraArguments = extraArguments
+        self.progress = progress
+    }
 
     /// Harvests `request`.
     public func probe(_ request: ProbeRequest) async throws -> Snapshot {
@@ -17,7 +25,8 @@ public struct LiveProber: LiveProbing {
         options.machineGlobs = request.machines
         options.modelGlobs = request.models
         options.timeout = timeout
+        options.extraArguments = extraArguments
         options.sourceDateEpoch = 0
-        return try await Harvester(options: options).run().snapshot
+        return try await Harvester(options: options).run(progress: progress).snapshot
     }
 }

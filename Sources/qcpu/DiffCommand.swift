@@ -4,11 +4,11 @@ import CPUQuery
 import QMP
 import SnapshotStore
 
-/// `qcpu diff`: two snapshots (releases), or two machine types of one QEMU.
+/// `qcpu diff`: two snapshots or QEMU binaries (releases), or two machine types of one QEMU.
 struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
-        abstract: "Diff two snapshots (QEMU releases), or two machine types of one QEMU.",
+        abstract: "Diff two snapshots or QEMU binaries (releases), or two machine types of one QEMU.",
         discussion: """
             qcpu diff A.sqlite B.sqlite: models, aliases, machine types, default CPU types and feature \
             names added, removed or changed; with --abi, every expansion present in both is compared and \
@@ -16,19 +16,26 @@ struct DiffCommand: AsyncParsableCommand {
             types without a version (microvm, isapc, none, x-remote) promise no stable ABI and are \
             reported apart; props that appear or disappear are listed, not counted as breaks.
 
+            qcpu diff QEMU-A QEMU-B: the same for two QEMU binaries. Each is read from the snapshot of \
+            its version on the search path (or the cache) that has its whole catalogue under TCG, else \
+            probed live and cached like a query's answer; the output says which. A live probe starts \
+            one QEMU per machine type (tens of seconds for every machine type of an x86_64 QEMU); --machine \
+            PATTERN limits the diff to those machine types, --offline forbids probing, --live forces it, \
+            --qemu-arg passes an argument to every QEMU started (-L DIR for an unpacked QEMU).
+
             qcpu diff --machine M1 --machine M2 [--model X] [--accel A]: what M1 changes against M2 in \
             each model's resolved props (the effect of compat properties).
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, markdown }
 
-    @Argument(help: ArgumentHelp("Two snapshot files, old then new.", valueName: "snapshot"), completion: .file(extensions: ["sqlite"]))
+    @Argument(help: ArgumentHelp("Two snapshot files or QEMU binaries, old then new.", valueName: "snapshot-or-qemu"), completion: .file())
     var files: [String] = []
 
     @Flag(help: "Compare every expansion present in both and exit 1 on a guest-ABI break.")
     var abi = false
 
-    @Option(name: .customLong("machine"), help: ArgumentHelp("A machine type (give two).", valueName: "machine"),
+    @Option(name: .customLong("machine"), help: ArgumentHelp("A machine type (give two); with two snapshots or binaries, a pattern limiting the release diff to the machine types it matches (repeatable).", valueName: "machine"),
             completion: .custom(Completion.machines))
     var machines: [String] = []
 
@@ -44,19 +51,28 @@ struct DiffCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Target architecture (machine-type diff).", valueName: "arch"))
     var arch: String = "x86_64"
 
+    @Flag(help: "Release diff of binaries: never start QEMU, answer from snapshots or fail.")
+    var offline = false
+
+    @Flag(help: "Release diff of binaries: probe live even when a snapshot has the catalogue (and refresh the cache).")
+    var live = false
+
+    @Option(name: .customLong("qemu-arg"), parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("An extra argument for every QEMU a release diff of binaries starts (repeatable).", valueName: "arg"))
+    var qemuArgs: [String] = []
+
     @Option(help: "Output format.")
     var format: Format = .table
 
     func validate() throws {
-        if machines.isEmpty && files.count != 2 { throw ValidationError("give two snapshot files, or --machine twice") }
-        if !machines.isEmpty && (machines.count != 2 || !files.isEmpty) {
-            throw ValidationError("a machine-type diff takes exactly two --machine and no snapshot arguments")
-        }
+        if files.isEmpty && machines.count != 2 { throw ValidationError("give two snapshot files or QEMU binaries, or --machine twice") }
+        if !files.isEmpty && files.count != 2 { throw ValidationError("a release diff takes exactly two snapshot files or QEMU binaries") }
+        if offline && live { throw ValidationError("--offline and --live cannot be combined") }
     }
 
     func run() async throws {
         try await reportingErrors {
-            if machines.count == 2 { try machineDiff() } else { try releaseDiff() }
+            if files.isEmpty { try machineDiff() } else { try await releaseDiff() }
         }
     }
 
@@ -94,19 +110,19 @@ struct DiffCommand: AsyncParsableCommand {
         }
     }
 
-    private func releaseDiff() throws {
-        let a = try SnapshotReader(path: files[0]), b = try SnapshotReader(path: files[1])
-        let diff = try ReleaseDiff(a, b)
-        let versionA = try a.meta()["qemu_version"] ?? "", versionB = try b.meta()["qemu_version"] ?? ""
+    private func releaseDiff() async throws {
+        let mode: CPUQuery.Mode = offline ? .offline : (live ? .live : .auto)
+        let a = try await DiffSide.open(files[0], machines: machines, mode: mode, qemuArguments: qemuArgs)
+        let b = try await DiffSide.open(files[1], machines: machines, mode: mode, qemuArguments: qemuArgs)
+        let diff = try ReleaseDiff(a.reader, b.reader, machines: machines)
+        let versionA = a.version, versionB = b.version
         let shown = abi ? diff.props : []
-        for line in ReleaseDiff.coverageNotes(old: try SnapshotReader(path: files[0]).partialCoverage(),
-                                              new: try SnapshotReader(path: files[1]).partialCoverage(),
+        for line in ReleaseDiff.coverageNotes(old: try a.reader.partialCoverage(), new: try b.reader.partialCoverage(),
                                               names: (files[0], files[1])) { note(line) }  // an imported snapshot covers less
         switch format {
         case .json:
             var o: [String: JSONValue] = [
-                "schema": 1, "old": ["file": .string(files[0]), "qemu-version": .string(versionA)],
-                "new": ["file": .string(files[1]), "qemu-version": .string(versionB)],
+                "schema": 1, "old": a.json, "new": b.json,
                 "changes": .array(diff.changes.map { c in
                     var x: [String: JSONValue] = ["kind": .string(c.kind), "binary": .string(c.binary), "subject": .string(c.subject)]
                     if let o = c.old { x["old"] = .string(o) }
@@ -114,6 +130,7 @@ struct DiffCommand: AsyncParsableCommand {
                     return .object(x)
                 }),
             ]
+            if !machines.isEmpty { o["machine-patterns"] = .array(machines.map { .string($0) }) }
             if abi {
                 o["abi"] = ["compared-expansions": .int(diff.comparedExpansions), "breaks": .int(diff.breaks.count),
                             "findings": .array(shown.map { p in
@@ -132,6 +149,10 @@ struct DiffCommand: AsyncParsableCommand {
         case .markdown, .table:
             let md = format == .markdown
             print(md ? "# QEMU \(versionA) → \(versionB)\n" : "QEMU \(versionA) -> \(versionB)")
+            let sources = [a.line("old"), b.line("new")].compactMap { $0 }
+                + (machines.isEmpty ? [] : ["machine types matching: " + machines.joined(separator: " ")])
+            for line in sources { print(md ? "- \(line)" : line) }
+            if md && !sources.isEmpty { print() }
             if diff.changes.isEmpty { print(md ? "No catalogue changes.\n" : "no catalogue changes") }
             var t = TextTable(header: ["CHANGE", "BINARY", "WHAT", "OLD -> NEW"])
             for c in diff.changes {
