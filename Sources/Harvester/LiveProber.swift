@@ -27,6 +27,7 @@ public struct LiveProber: LiveProbing {
         options.timeout = timeout
         options.extraArguments = extraArguments
         options.sourceDateEpoch = 0
+        options.modelTables = false
         return try await Harvester(options: options).run(progress: progress).snapshot
     }
 }
