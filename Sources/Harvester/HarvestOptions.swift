@@ -31,7 +31,7 @@ public struct HarvestOptions: Sendable {
     /// Whether to record `qom-list-properties` of every CPU type (a host capture does not).
     public var qomTypes = true
     /// Whether to record the CPU model table of binaries whose QEMU compares and baselines models
-    /// (s390x; about 10 s per binary; the live fallback does not).
+    /// (s390x; about 13 s per binary; the live fallback does not).
     public var modelTables = true
 
     /// Creates default options.
