@@ -9,7 +9,8 @@ import SnapshotStore
 /// say), its machine types (`query-machines`), and one session on machine type `none` per
 /// phase: its `query-cpu-definitions` and every `query-cpu-model-expansion` it holds, keyed by
 /// model, type and variant (the input props, e.g. `migratable=off`). Error replies are kept as
-/// failed expansions, or as `unsupported` when they mean the target lacks the command.
+/// failed expansions, or as `unsupported` when they mean the target lacks the command; so are
+/// the CPU commands missing from the file's `query-qmp-schema`, which libvirt does not ask.
 /// Sessions under a hardware accelerator get a host record from the `host` full expansion
 /// (vendor, family, model, stepping, model-id) where there is one. Several files (arches of one
 /// QEMU build) merge into one snapshot; `meta.coverage` says what the snapshot covers.
@@ -115,12 +116,32 @@ public struct LibvirtImporter: Sendable {
                 default: continue
                 }
             }
+            if let commands = f.schemaCommands {
+                // Not in QEMU's schema, so libvirt never asked: unsupported, as a harvest records it.
+                if !commands.contains("query-cpu-definitions") { session.unsupported.append("query-cpu-definitions") }
+                if !commands.contains("query-cpu-model-expansion") {
+                    session.unsupported += ["query-cpu-model-expansion full", "query-cpu-model-expansion static"]
+                }
+            }
             session.unsupported = Set(session.unsupported).sorted()
             if phase.accel != "tcg" { session.host = Self.host(expansions.values) }
             s.sessions.append(session)
             s.expansions += expansions.values
         }
         s.qomTypes += qom.values
+        Self.keepOwnTypenames(&s.definitions, binary: f.binary)
+    }
+
+    /// A snapshot stores one QOM type per model, but under KVM on ppc64 QEMU points the host's
+    /// model at the host CPU type (libvirt's caps_7.1.0_ppc64.replies: `power9` is
+    /// `host-powerpc64-cpu` under KVM and `power9_v2.0-powerpc64-cpu` under TCG). The TCG
+    /// phase's type, the model's own, is kept for every session of `binary`.
+    static func keepOwnTypenames(_ definitions: inout [CPUDefinitionRecord], binary: String) {
+        var own: [String: String] = [:]
+        for d in definitions where d.session.binary == binary && d.session.accel == "tcg" { own[d.name] = d.typename }
+        for i in definitions.indices where definitions[i].session.binary == binary {
+            if let typename = own[definitions[i].name] { definitions[i].typename = typename }
+        }
     }
 
     /// The recording host as far as the `host` full expansion tells (x86 gives vendor, family,

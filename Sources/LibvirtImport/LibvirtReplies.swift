@@ -33,6 +33,11 @@ public struct LibvirtReplies: Sendable {
     public var arch: String
     /// The processes, in order.
     public var phases: [Phase]
+    /// The commands phase 1's `query-qmp-schema` lists, or nil when the file does not have it
+    /// (libvirt's files do; qcpu's recordings do not). libvirt asks only what is in the schema,
+    /// so a CPU command missing from it was never asked: QEMU lacks it (sparc: both
+    /// `query-cpu-definitions` and `query-cpu-model-expansion`; ppc64: the expansion).
+    public var schemaCommands: Set<String>?
 
     /// The binary the file is about (`qemu-system-<arch>`).
     public var binary: String { "qemu-system-\(arch)" }
@@ -89,6 +94,9 @@ public struct LibvirtReplies: Sendable {
         self.file = file
         (qemuVersion, qemuPackage) = ReplyRecords.version(version)
         self.arch = arch
+        schemaCommands = phaseReply("query-qmp-schema")?.arrayValue.map { entries in
+            Set(entries.filter { $0["meta-type"]?.stringValue == "command" }.compactMap { $0["name"]?.stringValue })
+        }
         phases = processes.enumerated().map { Phase(accel: $0.offset == 0 ? hardware : "tcg", exchanges: $0.element.exchanges) }
     }
 }
