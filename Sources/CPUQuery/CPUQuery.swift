@@ -157,8 +157,10 @@ public final class CPUQuery: Sendable {
     /// The snapshot holding the session (machine, accel), probing it live when missing.
     /// `expansions`: whether the question needs full expansions (all but `models` do).
     func sessionSource(machine: String, accel: String, model: String? = nil, expansions: Bool = true) async throws -> (Located, AnswerSource) {
-        guard ["tcg", "kvm"].contains(accel) else {
-            throw QueryError.unknown("accelerator", accel, among: ["tcg", "kvm"], context: "")
+        // tcg and kvm can be probed here; others (hvf, mshv from imported libvirt files) only answer offline.
+        let known = Set(["tcg", "kvm"]).union(try candidates.flatMap { try $0.reader.binaries().flatMap(\.accelerators) })
+        guard known.contains(accel) else {
+            throw QueryError.unknown("accelerator", accel, among: known.sorted(), context: "")
         }
         if mode != .live {
             for c in candidates {

@@ -1,3 +1,4 @@
+import CPUQuery
 import Foundation
 import Harvester
 import LibvirtImport
@@ -149,6 +150,20 @@ import Testing
             #expect(s.sessions.map(\.key.accel) == [accel, "tcg"].sorted(), "\(name)")
             #expect(s.sessions.first { $0.key.accel == accel }?.host?.vendor == "unknown")  // no host expansion to tell
             #expect(s.expansions.filter { $0.key.session.accel == accel }.map(\.key.model) == ["max", "max"])
+            // Offline, queries take the imported accelerator (it cannot be probed here).
+            let path = dir + "/" + name + ".sqlite"
+            try SnapshotWriter().write(s, to: path)
+            let q = try CPUQuery(locator: SnapshotLocator(explicitFiles: [path], environment: ["HOME": dir], executable: ""), mode: .offline)
+            let models = try await q.models(machine: "none", accel: accel).value.models
+            #expect(models.contains { $0.name == "Cascadelake-Server" && $0.aliasOf == "Cascadelake-Server-v1" })
+        }
+        do {
+            let path = dir + "/caps_7.2.22_x86_64+mshv.replies.sqlite"
+            let q = try CPUQuery(locator: SnapshotLocator(explicitFiles: [path], environment: ["HOME": dir], executable: ""), mode: .offline)
+            _ = try await q.models(machine: "none", accel: "mhsv")
+            Issue.record("an unknown accelerator answered")
+        } catch let error as QueryError {
+            #expect(error.code == .unknownName && error.suggestions.contains("mshv"))
         }
         // One phase without KVM is TCG.
         try phase1.libvirtText.write(toFile: dir + "/tcg.replies", atomically: true, encoding: .utf8)
