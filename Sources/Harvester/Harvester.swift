@@ -114,7 +114,7 @@ public struct Harvester: Sendable {
             if !probe.kvmEnabled { accels.removeAll { $0 == "kvm" } }
             records.append(BinaryRecord(name: binary.name, arch: probe.arch, size: binary.size,
                                         sha256: binary.sha256, accelerators: accels))
-            for machine in probe.machines where Glob.matches(machine.name, any: options.machineGlobs) {
+            for machine in probe.machines where Glob.matches(machine, any: options.machineGlobs) {
                 for accel in accels { jobs.append((SessionKey(binary: binary.name, machine: machine.name, accel: accel), binary)) }
             }
         }

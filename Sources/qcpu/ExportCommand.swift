@@ -29,7 +29,7 @@ struct ExportDomcapsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let records = try await hosts.load()
+            let records = try await hosts.load(machine: machine)
             guard records.count == 1 else { throw ValidationError("libvirt-domcaps describes one host; give one --host") }
             print(try DomainCapabilities(record: records[0], profile: try records[0].profile(machine: machine)).xml())
         }

@@ -25,7 +25,7 @@ struct HarvestCommand: AsyncParsableCommand {
     @Option(name: .customLong("accel"), help: ArgumentHelp("Accelerator: kvm or tcg (repeatable; default: every usable one).", valueName: "accel"))
     var accel: [String] = []
 
-    @Option(name: .customLong("machine"), help: ArgumentHelp("Only machine types matching this glob (repeatable).", valueName: "glob"))
+    @Option(name: .customLong("machine"), help: ArgumentHelp("Only machine types whose name or alias matches this glob (repeatable).", valueName: "glob"))
     var machine: [String] = []
 
     @Option(name: .customLong("model"), help: ArgumentHelp("Only CPU models matching this glob (repeatable).", valueName: "glob"))

@@ -32,7 +32,7 @@ struct HostCaptureCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The QEMU binary (default: qemu-system-<this machine's arch> on PATH).", valueName: "path"))
     var qemu: String?
 
-    @Option(name: .customLong("machine"), help: ArgumentHelp("Only machine types matching this glob (repeatable).", valueName: "glob"))
+    @Option(name: .customLong("machine"), help: ArgumentHelp("Only machine types whose name or alias matches this glob (repeatable).", valueName: "glob"))
     var machine: [String] = []
 
     @Option(help: "QEMU processes to run at once (default: the number of cores).")
@@ -97,7 +97,7 @@ struct HostShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let records = try await hosts.load()
+            let records = try await hosts.load(machine: machine)
             var json: [JSONValue] = []
             for r in records {
                 let p = try r.profile(machine: machine)

@@ -19,9 +19,10 @@ struct HostOptions: ParsableArguments {
     /// Whether any host was named.
     var given: Bool { !hosts.isEmpty || !hostDirs.isEmpty }
 
-    /// Opens the named host records (capturing this host for `local`) and checks they agree on
-    /// QEMU version and architecture, and with `version` when the question names one.
-    func load(version: String? = nil) async throws -> [HostRecordFile] {
+    /// Opens the named host records (capturing this host for `local`, only on `machine` when the
+    /// question names one) and checks they agree on QEMU version and architecture, and with
+    /// `version` when the question names one.
+    func load(version: String? = nil, machine: String? = nil) async throws -> [HostRecordFile] {
         var paths: [String] = []
         for dir in hostDirs {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
@@ -37,7 +38,7 @@ struct HostOptions: ParsableArguments {
             }
             records.append(try HostRecordFile(path: p))
         }
-        if hosts.contains("local") { records.append(try await Self.captureLocal()) }
+        if hosts.contains("local") { records.append(try await Self.captureLocal(machine: machine)) }
         try HostRecordFile.checkCompatible(records)
         if let version, let r = records.first(where: { $0.qemuVersion != version }) {
             throw HostCPUError(.mismatch, "host record \(r.name) is from QEMU \(r.qemuVersion), but the question is about QEMU \(version)")
@@ -45,13 +46,15 @@ struct HostOptions: ParsableArguments {
         return records
     }
 
-    /// Captures this host into a temporary file that is removed once opened.
-    static func captureLocal() async throws -> HostRecordFile {
+    /// Captures this host (every machine type, or just `machine`: a name or an alias) into a
+    /// temporary file that is removed once opened.
+    static func captureLocal(machine: String? = nil) async throws -> HostRecordFile {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qcpu-host-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var options = HarvestOptions()
         options.sourceDateEpoch = 0
+        options.machineGlobs = machine.map { [$0] } ?? []
         let result = try await HostCapture(options: options).run()
         let path = dir + "/local.sqlite"
         try SnapshotWriter().write(result.snapshot, to: path)
@@ -77,6 +80,6 @@ struct HostQuestionOptions: ParsableArguments {
 
     /// Every named host on the machine type.
     func profiles() async throws -> [HostProfile] {
-        try HostOptions.profiles(try await hosts.load(), machine: machine)
+        try HostOptions.profiles(try await hosts.load(machine: machine), machine: machine)
     }
 }

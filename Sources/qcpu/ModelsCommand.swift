@@ -65,7 +65,7 @@ struct ModelsCommand: AsyncParsableCommand {
     /// `models --host`: usable or not, with blockers, per host.
     func runForHosts() async throws {
         try await reportingErrors {
-            let records = try await hosts.load(version: query.qemuVersion)
+            let records = try await hosts.load(version: query.qemuVersion, machine: session.machine)
             let profiles = try HostOptions.profiles(records, machine: session.machine)
             switch query.format {
             case .json:

@@ -91,4 +91,25 @@ import Testing
             #expect(flagsSeen > 0)
         }
     }
+
+    /// `--host local` with a machine type (an alias here) captures only that machine type, and
+    /// answers like a record of it.
+    @Test func hostLocalCapturesOnlyTheMachineTypeAsked() async throws {
+        let shipped = TestSupport.packageRoot + "/Snapshots/qemu-7.2.22.sqlite"
+        let ask = { (host: String) in
+            try TestSupport.runQCPU(["models", "--host", host, "--machine", "q35", "--format", "json", "--snapshot", shipped])
+        }
+        guard TestSupport.kvmUsable else {
+            let r = try ask("local")
+            #expect(r.status == 69 && r.stderr.contains("KVM is not usable"))
+            return
+        }
+        let path = try await TestSupport.liveHostRecord(machines: ["q35"])
+        let reader = try SnapshotReader(path: path)
+        #expect(try reader.session(binary: "qemu-system-x86_64", machine: "pc-q35-7.2", accel: "kvm")?.status == "ok")
+        #expect(try reader.session(binary: "qemu-system-x86_64", machine: "pc-i440fx-7.2", accel: "kvm") == nil)
+        let local = try ask("local"), recorded = try ask(path)
+        #expect(local.status == 0 && recorded.status == 0)
+        #expect(local.stdout == recorded.stdout && local.stdout.contains("\"pc-q35-7.2\""))
+    }
 }
