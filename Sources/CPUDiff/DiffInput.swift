@@ -20,10 +20,9 @@ struct DiffInput {
     /// Decoded property sets by id: all of them, or at least those the comparison reads.
     var sets: [Int: PropertySet]
 
-    /// Whether `machine` is compared: `globs` (shell patterns) match it, or there are none.
-    static func selected(_ machine: String, _ globs: [String]) -> Bool {
-        globs.isEmpty || globs.contains { fnmatch($0, machine, 0) == 0 }
-    }
+    /// Whether `machine` is compared: `globs` (shell patterns) match its name, or there are none.
+    /// Names only: an alias (`q35`) names different machine types in different releases.
+    static func selected(_ machine: String, _ globs: [String]) -> Bool { Glob.matches(machine, any: globs) }
 
     /// The side of an in-memory snapshot.
     init(_ s: Snapshot, machines globs: [String]) {

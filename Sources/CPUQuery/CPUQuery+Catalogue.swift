@@ -40,9 +40,9 @@ extension CPUQuery {
     /// - Throws: ``QueryError`` with code `unknownName` when a pattern matches none.
     func matching(_ reader: SnapshotReader, machines globs: [String]) throws -> [String] {
         let names = try machineRows(reader).map(\.name)
-        for glob in globs where !names.contains(where: { fnmatch(glob, $0, 0) == 0 }) {
+        for glob in globs where !names.contains(where: { Glob.matches($0, any: [glob]) }) {
             throw QueryError.unknown("machine type", glob, among: names, context: "for \(binary) (QEMU \(version))")
         }
-        return names.filter { name in globs.isEmpty || globs.contains { fnmatch($0, name, 0) == 0 } }
+        return names.filter { Glob.matches($0, any: globs) }
     }
 }

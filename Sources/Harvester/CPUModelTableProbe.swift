@@ -74,12 +74,10 @@ struct CPUModelTableProbe {
             let baseTests = try await compare(leaves.map { (Self.model(newest), Self.model(newest, [$0: false])) })
             let newestBase = Set(zip(leaves, baseTests).filter { $0.1?["result"]?.stringValue != "identical" }.map(\.0))
             let groups = try await learnGroups(newest: newest, newestBase: newestBase)
-            let unfold = { (names: Set<String>) -> Set<String> in
-                names.reduce(into: Set<String>()) { out, n in out.formUnion(groups.first { $0.name == n }.map { Set($0.members) } ?? [n]) }
-            }
             let expansions = try await run(names.map { ("query-cpu-model-expansion", ["type": "full", "model": Self.model($0 + "-base")]) })
             let bases = expansions.map { reply in
-                unfold(Set((reply?["model"]?["props"]?.objectValue ?? [:]).filter { $0.value.boolValue == true }.map(\.key)))
+                CPUModelTable.unfold((reply?["model"]?["props"]?.objectValue ?? [:]).filter { $0.value.boolValue == true }.map(\.key),
+                                     groups: groups)
             }
             var fulls: [Set<String>] = []
             for (name, base) in zip(names, bases) {

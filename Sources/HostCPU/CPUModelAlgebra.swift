@@ -25,12 +25,17 @@ public struct CPUModelAlgebra: Sendable {
 
     /// A baseline: the static model and its changes against the definition's base features.
     public struct BaselineModel: Sendable, Equatable {
+        /// The definition found.
+        public var definition: String
         /// `<definition>-base`.
-        public var name: String
+        public var name: String { definition + "-base" }
         /// Folded feature names switched on (true) or off (false) against the base.
         public var props: [String: Bool]
         /// The leaf features of the result.
         public var features: Set<String>
+
+        /// The result as a model, to baseline further.
+        public var model: Model { Model(definition: definition, features: features) }
 
         /// The `-cpu` string (`z13s-base,aen=on,...`), props in QEMU's order.
         public func option(in algebra: CPUModelAlgebra) -> String {
@@ -65,9 +70,7 @@ public struct CPUModelAlgebra: Sendable {
     }
 
     /// The leaves behind feature and group names.
-    public func unfold(_ names: some Sequence<String>) -> Set<String> {
-        names.reduce(into: Set<String>()) { out, n in out.formUnion(groups.first { $0.name == n }?.members ?? [n]) }
-    }
+    public func unfold(_ names: some Sequence<String>) -> Set<String> { table.unfold(names) }
 
     /// The names QEMU reports for a set of leaves: each whole group by its name, then the rest.
     public func fold(_ features: Set<String>) -> [String] {
@@ -95,7 +98,7 @@ public struct CPUModelAlgebra: Sendable {
         var result = model
         let full = fulls[index[model.definition]!]
         for (name, on) in changes {
-            let isGroup = groups.contains { $0.name == name } || table.groups.contains { $0.name == name }
+            let isGroup = table.groups.contains { $0.name == name }
             guard isGroup || leaves.contains(name) else {
                 throw .unknown("feature", name, among: table.features + table.groups.map(\.name), context: "of CPU definition \(model.definition)")
             }
@@ -149,7 +152,7 @@ public struct CPUModelAlgebra: Sendable {
         var props: [String: Bool] = [:]
         for n in fold(base.subtracting(features)) { props[n] = false }
         for n in fold(features.subtracting(base)) { props[n] = true }
-        return BaselineModel(name: table.definitions[found].name + "-base", props: props, features: features)
+        return BaselineModel(definition: table.definitions[found].name, props: props, features: features)
     }
 
     /// QEMU's search for a definition: walk the table in order up to the target's generation and

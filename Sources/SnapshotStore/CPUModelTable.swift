@@ -110,6 +110,14 @@ public struct CPUModelTable: Sendable, Equatable {
         self.init(definitions: out, groups: gs, features: features, ignoredBaseFeatures: ignored)
     }
 
+    /// The leaves behind feature and group names (a group stands for its members).
+    public func unfold(_ names: some Sequence<String>) -> Set<String> { Self.unfold(names, groups: groups) }
+
+    /// The leaves behind feature and group names, with `groups` as the groups.
+    public static func unfold(_ names: some Sequence<String>, groups: [Group]) -> Set<String> {
+        names.reduce(into: Set<String>()) { out, n in out.formUnion(groups.first { $0.name == n && !$0.members.isEmpty }?.members ?? [n]) }
+    }
+
     /// The `meta` key a binary's table is stored under.
     public static func metaKey(binary: String) -> String { "model_table:\(binary)" }
 }

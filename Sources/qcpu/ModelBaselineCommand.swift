@@ -29,8 +29,7 @@ struct ModelBaselineCommand: AsyncParsableCommand {
             let algebra = opened.algebra
             var result = try algebra.baseline(try options.model(models[0], in: opened), try options.model(models[1], in: opened))
             for next in models.dropFirst(2) {
-                let base = try algebra.model(expansionName: result.name, trueProps: algebra.fold(result.features))
-                result = try algebra.baseline(base, try options.model(next, in: opened))
+                result = try algebra.baseline(result.model, try options.model(next, in: opened))
             }
             switch options.format {
             case .json:

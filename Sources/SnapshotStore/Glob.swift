@@ -1,5 +1,4 @@
 import Foundation
-import SnapshotStore
 
 /// Shell-style pattern matching (`pc-q35-*`, `Cascadelake-Server*`) with `fnmatch(3)`.
 public enum Glob {
@@ -9,8 +8,8 @@ public enum Glob {
     }
 
     /// Whether a machine type matches any of `patterns` by its name or its alias (`q35`, `pc`).
-    static func matches(_ machine: MachineRecord, any patterns: [String]) -> Bool {
+    public static func matches(_ machine: MachineRecord, any patterns: [String]) -> Bool {
         matches(machine.name, any: patterns)
-            || (machine.info["alias"]?.stringValue).map { alias in patterns.contains { fnmatch($0, alias, 0) == 0 } } ?? false
+            || (machine.info["alias"]?.stringValue).map { alias in matches(alias, any: patterns) } ?? false
     }
 }
