@@ -59,7 +59,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
-            name: "qcpu-bench", dependencies: ["CPUQuery", "HostCPU", "SnapshotStore"]),
+            name: "qcpu-bench", dependencies: ["CPUQuery", "HostCPU", "SnapshotStore", "QCPUTestSupport"]),
         .target(
             name: "QCPUTestSupport", dependencies: ["QMP", "SnapshotStore", "Harvester", "CPUQuery", "HostCPU"],
             path: "Tests/QCPUTestSupport", resources: [.copy("Fixtures")]),

@@ -8,6 +8,8 @@ public struct HostCPUError: Error, Sendable, CustomStringConvertible {
         private init(_ raw: String) { self.raw = raw }
         /// A file is a snapshot but not a host record (no KVM sessions or no realize probe).
         public static let notHostRecord = Code("not-host-record")
+        /// Files named as host records (in `--host-dir` or `--host`) that cannot be read as one.
+        public static let unreadableRecords = Code("unreadable-records")
         /// Host records (or a record and the snapshot) of different QEMU versions or architectures.
         public static let mismatch = Code("mismatch")
         /// No host was given where at least one is needed.

@@ -6,12 +6,14 @@ import SnapshotStore
 /// question (`CPUQuery.detail`), offline. The timed questions rotate over every model on four
 /// machine types (MACHINE among them), so they are not all the same cached answer; MODEL on
 /// MACHINE is asked first (cold). Prints one JSON line: p50, p99, mean in microseconds.
-/// `qcpu-bench host ...` times the host questions instead (``HostLatency``).
+/// `qcpu-bench host ...` times the host questions instead (``HostLatency``); `qcpu-bench fleet ...`
+/// writes a synthetic fleet of host records (``FleetRecords``).
 @main
 struct QueryLatency {
     static func main() async throws {
         let args = CommandLine.arguments
         if args.count > 1, args[1] == "host" { return try HostLatency.run(Array(args.dropFirst(2))) }
+        if args.count > 1, args[1] == "fleet" { return try FleetRecords.run(Array(args.dropFirst(2))) }
         guard args.count >= 4 else {
             FileHandle.standardError.write(Data("usage: qcpu-bench SNAPSHOT MODEL MACHINE [ITERATIONS]\n".utf8))
             exit(64)

@@ -24,8 +24,9 @@ struct BaselineCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let profiles = try await options.profiles()
-            let b = try Baseline.compute(profiles, migratable: migratable)
+            let fleet = try await options.fleet()
+            var b = try Baseline.compute(fleet.distinctProfiles, migratable: migratable)
+            b.hosts = fleet.hosts
             switch options.format {
             case .plain:
                 print(b.guest.option)

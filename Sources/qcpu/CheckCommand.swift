@@ -20,28 +20,28 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let lost = try await reportingErrors { () async throws -> Bool in
-            let profiles = try await options.profiles()
-            var rows: [(HostProfile, [String])] = []
-            for p in profiles {
+            let fleet = try await options.fleet()
+            let rows = try fleet.perHost { p in
                 _ = try p.features(of: model)
-                rows.append((p, p.blockers(of: model) ?? []))
+                return p.blockers(of: model) ?? []
             }
+            let machine = fleet.machine
             switch options.format {
             case .json:
-                print(JSONValue.object(["schema": 1, "model": .string(model), "hosts": .array(rows.map { p, b in
-                    ["host": .string(p.host), "machine": .string(p.machine), "runs": .bool(b.isEmpty),
+                print(JSONValue.object(["schema": 1, "model": .string(model), "hosts": .array(rows.map { host, b in
+                    ["host": .string(host), "machine": .string(machine), "runs": .bool(b.isEmpty),
                      "unavailable-features": .array(b.map { .string($0) })]
                 })]).prettyText)
             case .plain:
-                for (p, b) in rows { print(([p.host, b.isEmpty ? "runs" : "loses"] + b).joined(separator: "\t")) }
+                for (host, b) in rows { print(([host, b.isEmpty ? "runs" : "loses"] + b).joined(separator: "\t")) }
             case .table:
                 var t = TextTable(header: ["HOST", "MACHINE", "RESULT", "UNAVAILABLE FEATURES"])
-                for (p, b) in rows {
-                    t.rows.append([p.host, p.machine, b.isEmpty ? "runs" : "loses \(b.count)", b.joined(separator: " ")])
+                for (host, b) in rows {
+                    t.rows.append([host, machine, b.isEmpty ? "runs" : "loses \(b.count)", b.joined(separator: " ")])
                 }
                 print(t.render())
             }
-            return rows.contains { !$0.1.isEmpty }
+            return rows.contains { !$0.value.isEmpty }
         }
         if lost { throw ExitCode(ExitStatus.failure) }
     }

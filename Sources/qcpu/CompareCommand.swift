@@ -31,28 +31,29 @@ struct CompareCommand: AsyncParsableCommand {
                 text = String(decoding: data, as: UTF8.self)
             }
             let cpu = try GuestCPU.parse(text)
-            let profiles = try await options.profiles()
-            let results = try profiles.map { p in
-                (p, CPUComparison(guest: try cpu.features(in: p.modelSets, context: "on \(p.machine) (host record \(p.host))"),
-                                  host: p.supported))
+            let fleet = try await options.fleet()
+            let machine = fleet.machine
+            let results = try fleet.perHost { p in
+                CPUComparison(guest: try cpu.features(in: p.modelSets, context: "on \(p.machine) (host record \(p.host))"),
+                              host: p.supported)
             }
             switch options.format {
             case .json:
-                print(JSONValue.object(["schema": 1, "guest": .string(cpu.option), "hosts": .array(results.map { p, c in
-                    ["host": .string(p.host), "machine": .string(p.machine), "result": .string(c.relation.rawValue),
+                print(JSONValue.object(["schema": 1, "guest": .string(cpu.option), "hosts": .array(results.map { host, c in
+                    ["host": .string(host), "machine": .string(machine), "result": .string(c.relation.rawValue),
                      "runs": .bool(c.runs), "missing": .array(c.missing.map { .string($0) }),
                      "extra": .array(c.extra.map { .string($0) })]
                 })]).prettyText)
             case .plain:
-                for (p, c) in results { print(([p.host, c.relation.rawValue] + c.missing).joined(separator: "\t")) }
+                for (host, c) in results { print(([host, c.relation.rawValue] + c.missing).joined(separator: "\t")) }
             case .table:
                 var t = TextTable(header: ["HOST", "RESULT", "EXTRA", "MISSING"])
-                for (p, c) in results {
-                    t.rows.append([p.host, c.relation.rawValue, String(c.extra.count), c.missing.joined(separator: " ")])
+                for (host, c) in results {
+                    t.rows.append([host, c.relation.rawValue, String(c.extra.count), c.missing.joined(separator: " ")])
                 }
                 print(t.render())
             }
-            return results.contains { !$0.1.runs }
+            return results.contains { !$0.value.runs }
         }
         if fails { throw ExitCode(ExitStatus.failure) }
     }

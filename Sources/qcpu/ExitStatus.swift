@@ -41,7 +41,7 @@ enum ExitStatus {
     static func of(_ error: HostCPUError) -> Int32 {
         switch error.code {
         case .unknownName, .noHosts: return usage
-        case .badGuest, .mismatch, .notHostRecord: return dataError
+        case .badGuest, .mismatch, .notHostRecord, .unreadableRecords: return dataError
         case .noModelTable: return unavailable
         default: return failure
         }

@@ -12,38 +12,46 @@ struct HostOptions: ParsableArguments {
             completion: .file(extensions: ["sqlite"]))
     var hosts: [String] = []
 
-    @Option(name: .customLong("host-dir"), help: ArgumentHelp("Every host record (*.sqlite) in this directory.", valueName: "dir"),
+    @Option(name: .customLong("host-dir"),
+            help: ArgumentHelp("Every regular file in this directory is a host record, whatever its name (dotfiles and subdirectories are skipped; repeatable).",
+                               valueName: "dir"),
             completion: .directory)
     var hostDirs: [String] = []
+
+    @Flag(name: .customLong("keep-going"),
+          help: "Skip files that are not host records (saying so on stderr) and answer for the rest, instead of failing with exit status 65.")
+    var keepGoing = false
 
     /// Whether any host was named.
     var given: Bool { !hosts.isEmpty || !hostDirs.isEmpty }
 
     /// Opens the named host records (capturing this host for `local`, only on `machine` when the
     /// question names one) and checks they agree on QEMU version and architecture, and with
-    /// `version` when the question names one.
+    /// `version` when the question names one. A file that is not a host record fails the
+    /// question, or with `--keep-going` is skipped with a note on stderr.
     func load(version: String? = nil, machine: String? = nil) async throws -> [HostRecordFile] {
-        var paths: [String] = []
-        for dir in hostDirs {
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
-                throw HostCPUError(.noHosts, "\(dir): cannot read the host directory")
-            }
-            paths += names.filter { $0.hasSuffix(".sqlite") }.sorted().map { (dir as NSString).appendingPathComponent($0) }
+        let opened = try HostRecordFiles.open(files: hosts.filter { $0 != "local" }, directories: hostDirs)
+        if keepGoing {
+            if let skipped = opened.skippedNote { note("qcpu: \(skipped)") }
+        } else {
+            try opened.requireAllRead()
         }
-        var records: [HostRecordFile] = []
-        for h in hosts where h != "local" { paths.append(h) }
-        for p in paths {
-            guard FileManager.default.fileExists(atPath: p) else {
-                throw HostCPUError(.noHosts, "\(p): no such host record")
-            }
-            records.append(try HostRecordFile(path: p))
-        }
+        var records = opened.records
         if hosts.contains("local") { records.append(try await Self.captureLocal(machine: machine)) }
+        if records.isEmpty, let error = opened.unreadableError { throw error }
+        if records.isEmpty, !hostDirs.isEmpty {
+            throw HostCPUError(.noHosts, "no host records in \(hostDirs.joined(separator: ", "))")
+        }
         try HostRecordFile.checkCompatible(records)
         if let version, let r = records.first(where: { $0.qemuVersion != version }) {
             throw HostCPUError(.mismatch, "host record \(r.name) is from QEMU \(r.qemuVersion), but the question is about QEMU \(version)")
         }
         return records
+    }
+
+    /// The named hosts on `machine`, identical hosts grouped.
+    func fleet(version: String? = nil, machine: String?) async throws -> Fleet {
+        try Fleet(records: try await load(version: version, machine: machine), machine: machine)
     }
 
     /// Captures this host (every machine type, or just `machine`: a name or an alias) into a
@@ -78,8 +86,8 @@ struct HostQuestionOptions: ParsableArguments {
     @Option(help: "Output format.")
     var format: OutputFormat = .table
 
-    /// Every named host on the machine type.
-    func profiles() async throws -> [HostProfile] {
-        try HostOptions.profiles(try await hosts.load(machine: machine), machine: machine)
+    /// Every named host on the machine type, identical hosts grouped.
+    func fleet() async throws -> Fleet {
+        try await hosts.fleet(machine: machine)
     }
 }

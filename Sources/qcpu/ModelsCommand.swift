@@ -11,7 +11,10 @@ struct ModelsCommand: AsyncParsableCommand {
         discussion: """
             With --host, lists each model as usable or not on each host under KVM, with its \
             blockers: the features -cpu MODEL,enforce would refuse there (libvirt's \
-            domcapabilities custom-mode list, but per machine type), computed offline.
+            domcapabilities custom-mode list, but per machine type), computed offline. With more \
+            than one host (--host-dir), shows the fleet instead: per model, on how many hosts it \
+            runs and what blocks it on the others, hosts grouped by their blockers \
+            (--per-host lists every host).
             """)
 
     @OptionGroup var query: QueryOptions
@@ -19,6 +22,9 @@ struct ModelsCommand: AsyncParsableCommand {
     @OptionGroup var session: SessionOptions
 
     @OptionGroup var hosts: HostOptions
+
+    @Flag(name: .customLong("per-host"), help: "With several hosts, list every model on every host instead of the fleet view.")
+    var perHost = false
 
     func run() async throws {
         if hosts.given { return try await runForHosts() }
@@ -66,6 +72,9 @@ struct ModelsCommand: AsyncParsableCommand {
     func runForHosts() async throws {
         try await reportingErrors {
             let records = try await hosts.load(version: query.qemuVersion, machine: session.machine)
+            if records.count > 1 && !perHost {
+                return printFleet(FleetModels(try Fleet(records: records, machine: session.machine)))
+            }
             let profiles = try HostOptions.profiles(records, machine: session.machine)
             switch query.format {
             case .json:

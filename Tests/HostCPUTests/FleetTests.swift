@@ -1,0 +1,125 @@
+import Foundation
+import HostCPU
+import QCPUTestSupport
+import SnapshotStore
+import Testing
+
+/// Fleets: host directories with bad files, identical hosts grouped, the fleet view of models.
+@Suite struct FleetTests {
+    /// The recorded capture, two more hosts identical to it under other names, and two that lack
+    /// features (written as real files through `SnapshotWriter`).
+    static func fleetDirectory() async throws -> (dir: String, recorded: String) {
+        let recorded = try await TestSupport.recordedHostRecord()
+        let dir = try TestSupport.temporaryDirectory()
+        let source = try SyntheticHosts.source(recorded, machine: "pc-q35-7.2")
+        try FileManager.default.copyItem(atPath: recorded, toPath: dir + "/a-recorded.sqlite")
+        // Same facts, another kernel: a different file, an identical host.
+        try SnapshotWriter().write(SyntheticHosts.removing([], from: source.snapshot, space: source.space, kernel: "6.1.0-31-amd64"),
+                                   to: dir + "/b-same.example.com")
+        try SnapshotWriter().write(SyntheticHosts.removing(["movdiri", "pse36"], from: source.snapshot, space: source.space),
+                                   to: dir + "/c-old")
+        try SnapshotWriter().write(SyntheticHosts.removing(["movdiri", "pse36"], from: source.snapshot, space: source.space,
+                                                           kernel: "6.12.9"), to: dir + "/d-old")
+        try SnapshotWriter().write(SyntheticHosts.removing(["cx8"], from: source.snapshot, space: source.space), to: dir + "/e-nocx8")
+        return (dir, recorded)
+    }
+
+    @Test func directoryReadsEveryRegularFileButDotfilesAndSubdirectories() async throws {
+        let (dir, _) = try await Self.fleetDirectory()
+        try "notes\n".write(toFile: dir + "/.README", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dir + "/old", withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: dir + "/c-old", toPath: dir + "/old/c-old")
+        let files = try HostRecordFiles.files(in: dir).map { ($0 as NSString).lastPathComponent }
+        #expect(files == ["a-recorded.sqlite", "b-same.example.com", "c-old", "d-old", "e-nocx8"])
+        let opened = try HostRecordFiles.open(files: [], directories: [dir])
+        #expect(opened.unreadable == [])
+        #expect(opened.records.map(\.name) == ["a-recorded", "b-same.example", "c-old", "d-old", "e-nocx8"])
+    }
+
+    @Test(arguments: ["truncated", "text", "not-a-record"])
+    func aBadFileIsNamedWithItsReason(kind: String) async throws {
+        let (dir, recorded) = try await Self.fleetDirectory()
+        let bad = dir + "/zz-\(kind)"
+        let reason: String
+        switch kind {
+        case "truncated":
+            let data = try Data(contentsOf: URL(fileURLWithPath: recorded))
+            try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: bad))
+            reason = "truncated: \(data.count / 2) bytes, the header says \(data.count)"
+        case "text":
+            try "host = web01\n".write(toFile: bad, atomically: true, encoding: .utf8)
+            reason = "not an SQLite database, so not a qcpu snapshot"
+        default:
+            try FileManager.default.createSymbolicLink(atPath: bad, withDestinationPath: TestSupport.packageRoot + "/Snapshots/qemu-7.2.22.sqlite")
+            reason = "not a host record (write one with 'qcpu host capture')"
+        }
+        let opened = try HostRecordFiles.open(files: [], directories: [dir])
+        #expect(opened.records.count == 5)
+        #expect(opened.unreadable == [HostRecordFiles.Unreadable(path: bad, reason: reason)])
+        let error = try #require(opened.unreadableError)
+        #expect(error.code == .unreadableRecords)
+        #expect(error.message == "1 file is not a host record: \(bad) (\(reason)) (--keep-going answers for the other hosts)")
+        #expect(opened.skippedNote == "skipped 1 file that is not a host record: \(bad) (\(reason)); answering for 5 host(s)")
+    }
+
+    @Test func manyBadFilesAreCountedAfterTheFirstFew() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        for i in 1...5 { try "x\n".write(toFile: dir + "/bad\(i)", atomically: true, encoding: .utf8) }
+        let error = try #require(try HostRecordFiles.open(files: [], directories: [dir]).unreadableError)
+        let why = "not an SQLite database, so not a qcpu snapshot"
+        #expect(error.message == "5 files are not host records: \(dir)/bad1 (\(why)), \(dir)/bad2 (\(why)), \(dir)/bad3 (\(why)) and 2 more (--keep-going answers for the other hosts)")
+    }
+
+    @Test func identicalHostsAreGroupedAndComputedOnce() async throws {
+        let (dir, _) = try await Self.fleetDirectory()
+        let records = try HostRecordFiles.open(files: [], directories: [dir]).records
+        let fleet = try Fleet(records: records, machine: "q35")
+        #expect(fleet.machine == "pc-q35-7.2")
+        #expect(fleet.hostCount == 5)
+        #expect(fleet.groups.map(\.hosts) == [["a-recorded", "b-same.example"], ["c-old", "d-old"], ["e-nocx8"]])
+        var calls = 0
+        let rows = fleet.perHost { p -> [String] in
+            calls += 1
+            return p.blockers(of: "Skylake-Client") ?? []
+        }
+        #expect(calls == 3)
+        #expect(rows.map(\.host) == ["a-recorded", "b-same.example", "c-old", "d-old", "e-nocx8"])
+        // Per host, the same answer as the host's own profile.
+        for (record, row) in zip(records, rows) {
+            #expect(row.value == (try record.profile(machine: "q35").blockers(of: "Skylake-Client") ?? []))
+        }
+    }
+
+    @Test func fleetViewCountsHostsAndGroupsBlockers() async throws {
+        let (dir, _) = try await Self.fleetDirectory()
+        let records = try HostRecordFiles.open(files: [], directories: [dir]).records
+        let view = FleetModels(try Fleet(records: records, machine: "pc-q35-7.2"), examples: 1)
+        #expect(view.hostCount == 5 && view.distinctHosts == 3)
+        let rows = Dictionary(uniqueKeysWithValues: view.rows.map { ($0.model, $0) })
+        // 486 needs neither pse36 nor movdiri nor cx8: it runs everywhere.
+        #expect(rows["486"] == FleetModels.Row(model: "486", aliasOf: "486-v1", runsOn: 5, blocked: []))
+        // qemu64 lacks pni on the recorded host, and pse36 or cx8 where they were taken away;
+        // equal counts are ordered by blockers.
+        #expect(rows["qemu64"]?.runsOn == 0)
+        #expect(rows["qemu64"]?.blocked == [
+            .init(blockers: ["pni"], hostCount: 2, examples: ["a-recorded"]),
+            .init(blockers: ["pni", "pse36"], hostCount: 2, examples: ["c-old"]),
+            .init(blockers: ["cx8", "pni"], hostCount: 1, examples: ["e-nocx8"]),
+        ])
+        // pentium3 has pse36 and cx8: three blocker sets, one per distinct host.
+        let p3 = try #require(rows["pentium3"])
+        let recordedBlockers = try records[0].profile(machine: "q35").blockers(of: "pentium3") ?? []
+        #expect(p3.runsOn == (recordedBlockers.isEmpty ? 2 : 0))
+        #expect(p3.blocked.contains(.init(blockers: (recordedBlockers + ["pse36"]).sorted(), hostCount: 2, examples: ["c-old"])))
+        #expect(p3.blocked.contains(.init(blockers: (recordedBlockers + ["cx8"]).sorted(), hostCount: 1, examples: ["e-nocx8"])))
+        // Every model: the hosts it runs on and the blocked ones add up, and agree with each host's profile.
+        let profiles = try records.map { try $0.profile(machine: "q35") }
+        for row in view.rows {
+            #expect(row.runsOn + row.blocked.map(\.hostCount).reduce(0, +) == 5)
+            #expect(row.runsOn == profiles.filter { $0.blockers(of: row.model) == [] }.count)
+            for b in row.blocked {
+                #expect(b.hostCount == profiles.filter { $0.blockers(of: row.model) == b.blockers }.count)
+            }
+        }
+    }
+}
