@@ -70,6 +70,6 @@ let package = Package(
         .testTarget(name: "CPUDiffTests", dependencies: ["CPUDiff", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "LibvirtImportTests", dependencies: ["LibvirtImport", "Harvester", "SnapshotStore", "CPUQuery", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "CPUQueryTests", dependencies: ["CPUQuery", "SnapshotStore", "Harvester", "QMP", "QCPUTestSupport"]),
-        .testTarget(name: "qcpuTests", dependencies: ["SnapshotStore", "QCPUTestSupport"], resources: [.copy("Expected")]),
+        .testTarget(name: "qcpuTests", dependencies: ["SnapshotStore", "HostCPU", "QMP", "QCPUTestSupport"], resources: [.copy("Expected")]),
     ]
 )

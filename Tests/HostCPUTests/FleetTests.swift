@@ -6,22 +6,8 @@ import Testing
 
 /// Fleets: host directories with bad files, identical hosts grouped, the fleet view of models.
 @Suite struct FleetTests {
-    /// The recorded capture, two more hosts identical to it under other names, and two that lack
-    /// features (written as real files through `SnapshotWriter`).
     static func fleetDirectory() async throws -> (dir: String, recorded: String) {
-        let recorded = try await TestSupport.recordedHostRecord()
-        let dir = try TestSupport.temporaryDirectory()
-        let source = try SyntheticHosts.source(recorded, machine: "pc-q35-7.2")
-        try FileManager.default.copyItem(atPath: recorded, toPath: dir + "/a-recorded.sqlite")
-        // Same facts, another kernel: a different file, an identical host.
-        try SnapshotWriter().write(SyntheticHosts.removing([], from: source.snapshot, space: source.space, kernel: "6.1.0-31-amd64"),
-                                   to: dir + "/b-same.example.com")
-        try SnapshotWriter().write(SyntheticHosts.removing(["movdiri", "pse36"], from: source.snapshot, space: source.space),
-                                   to: dir + "/c-old")
-        try SnapshotWriter().write(SyntheticHosts.removing(["movdiri", "pse36"], from: source.snapshot, space: source.space,
-                                                           kernel: "6.12.9"), to: dir + "/d-old")
-        try SnapshotWriter().write(SyntheticHosts.removing(["cx8"], from: source.snapshot, space: source.space), to: dir + "/e-nocx8")
-        return (dir, recorded)
+        try await SyntheticHosts.fleetDirectory()
     }
 
     @Test func directoryReadsEveryRegularFileButDotfilesAndSubdirectories() async throws {

@@ -44,4 +44,23 @@ public enum SyntheticHosts {
         while picked.count < min(count, pool.count) { picked.insert(pool.randomElement(using: &rng)!) }
         return picked
     }
+
+    /// A directory of five host records made from the recorded capture: the capture itself
+    /// (`a-recorded.sqlite`), a host identical to it with another kernel (`b-same.example.com`),
+    /// two identical hosts without `movdiri` and `pse36` (`c-old`, `d-old`) and one without `cx8`
+    /// (`e-nocx8`), each written through `SnapshotWriter`; and the capture's own path.
+    public static func fleetDirectory() async throws -> (dir: String, recorded: String) {
+        let recorded = try await TestSupport.recordedHostRecord()
+        let dir = try TestSupport.temporaryDirectory()
+        let source = try Self.source(recorded, machine: "pc-q35-7.2")
+        func write(_ features: Set<String>, kernel: String? = nil, _ name: String) throws {
+            try SnapshotWriter().write(removing(features, from: source.snapshot, space: source.space, kernel: kernel), to: dir + "/" + name)
+        }
+        try FileManager.default.copyItem(atPath: recorded, toPath: dir + "/a-recorded.sqlite")
+        try write([], kernel: "6.1.0-31-amd64", "b-same.example.com")
+        try write(["movdiri", "pse36"], "c-old")
+        try write(["movdiri", "pse36"], kernel: "6.12.9", "d-old")
+        try write(["cx8"], "e-nocx8")
+        return (dir, recorded)
+    }
 }
