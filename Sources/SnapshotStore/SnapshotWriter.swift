@@ -18,6 +18,8 @@ public struct SnapshotWriter {
         snapshot.normalize()
         let db = try DatabaseQueue()
         try db.inDatabase { db in
+            // Host records are small and many (a fleet): 1 KiB pages waste less than SQLite's 4 KiB.
+            if snapshot.meta.extra[HostRecordKeys.format] != nil { try db.execute(sql: "PRAGMA page_size = 1024") }
             for statement in SnapshotSchema.statements { try db.execute(sql: statement) }
             try db.inTransaction {
                 try insert(snapshot, into: db)
@@ -197,6 +199,8 @@ public struct SnapshotWriter {
         if let extra = m.hostExtraFeatures {
             rows.append(("host_extra_features", JSONValue.array(extra.sorted().map { .string($0) }).canonicalText))
         }
+        let taken = Set(rows.map(\.0))
+        rows += m.extra.filter { !taken.contains($0.key) }.map { ($0.key, $0.value) }
         return rows.sorted { $0.0 < $1.0 }
     }
 }

@@ -37,7 +37,7 @@ import Testing
             reason = "not an SQLite database, so not a qcpu snapshot"
         default:
             try FileManager.default.createSymbolicLink(atPath: bad, withDestinationPath: TestSupport.packageRoot + "/Snapshots/qemu-7.2.22.sqlite")
-            reason = "not a host record (write one with 'qcpu host capture')"
+            reason = "not a host record (write one with 'qcpu host capture' or 'qcpu host import')"
         }
         let opened = try HostRecordFiles.open(files: [], directories: [dir])
         #expect(opened.records.count == 5)

@@ -66,7 +66,7 @@ import Testing
             reason = "not an SQLite database, so not a qcpu snapshot"
         default:
             try FileManager.default.copyItem(atPath: TestSupport.packageRoot + "/Snapshots/qemu-7.2.22.sqlite", toPath: bad)
-            reason = "not a host record (write one with 'qcpu host capture')"
+            reason = "not a host record (write one with 'qcpu host capture' or 'qcpu host import')"
         }
         for args in [["models", "--machine", "q35"], ["baseline"], ["check", "486"], ["compare", "486"]] {
             let run = try TestSupport.runQCPU(args + ["--host-dir", dir])
