@@ -1,8 +1,8 @@
 import CPUQuery
 
 /// Many hosts on one machine type, identical hosts grouped so that each question is computed
-/// once per group: hosts whose facts there (the supported set, the migratable set and the
-/// models' feature sets) are equal share one profile.
+/// once per group: hosts whose facts there (the supported set, the migratable set, the set a
+/// running vCPU refuses, and the models' feature sets) are equal share one profile.
 public struct Fleet: Sendable {
     /// Hosts with equal facts on the machine type.
     public struct Group: Sendable {
@@ -37,35 +37,66 @@ public struct Fleet: Sendable {
 
     /// Groups `profiles` (one per host, all on one machine type).
     public init(profiles: [HostProfile]) throws(HostCPUError) {
-        guard let first = profiles.first else {
+        try self.init(units: profiles.enumerated().map { i, p in Unit(profile: p, hosts: [p.host], positions: [i]) },
+                      count: profiles.count)
+    }
+
+    /// Hosts already known to be identical (read from equal bytes), with their positions.
+    struct Unit {
+        var profile: HostProfile
+        var hosts: [String]
+        var positions: [Int]
+    }
+
+    /// Merges `units` (together `count` hosts) whose facts are equal into groups.
+    init(units: [Unit], count: Int) throws(HostCPUError) {
+        guard let first = units.first else {
             throw HostCPUError(.noHosts, "no host record given (--host FILE, --host-dir DIR or --host local)")
         }
-        machine = first.machine
-        groups = []
-        members = []
+        let machine = first.profile.machine
+        var groups: [Group] = []
+        var member: [(host: String, group: Int)?] = Array(repeating: nil, count: count)
         var byFacts: [Facts: [Int]] = [:]
-        for p in profiles {
+        for u in units.sorted(by: { $0.positions[0] < $1.positions[0] }) {
+            let p = u.profile
             guard p.machine == machine else {
-                throw HostCPUError(.mismatch, "host \(p.host) resolves the machine type to \(p.machine), but \(first.host) to \(machine): name the machine type")
+                throw HostCPUError(.mismatch, "host \(p.host) resolves the machine type to \(p.machine), but \(first.profile.host) to \(machine): name the machine type")
             }
             let facts = Facts(p)
-            let candidates = byFacts[facts, default: []]
-            if let g = candidates.first(where: { Self.sameModels(groups[$0].profile.modelSets, p.modelSets) }) {
-                groups[g].hosts.append(p.host)
-                groups[g].positions.append(members.count)
-                members.append((p.host, g))
+            let g: Int
+            if let known = byFacts[facts, default: []].first(where: { Self.sameModels(groups[$0].profile.modelSets, p.modelSets) }) {
+                g = known
             } else {
-                byFacts[facts, default: []].append(groups.count)
-                groups.append(Group(profile: p, hosts: [p.host], positions: [members.count]))
-                members.append((p.host, groups.count - 1))
+                g = groups.count
+                byFacts[facts, default: []].append(g)
+                groups.append(Group(profile: p, hosts: [], positions: []))
             }
+            for (host, position) in zip(u.hosts, u.positions) { member[position] = (host, g) }
         }
+        let members = member.map { $0! }
+        for (i, m) in members.enumerated() {
+            groups[m.group].hosts.append(m.host)
+            groups[m.group].positions.append(i)
+        }
+        for i in groups.indices { groups[i].profile.host = groups[i].hosts[0] }
+        self.machine = machine
+        self.groups = groups
+        self.members = members
     }
 
     /// `body` computed once per group, then given to every host in order.
     public func perHost<T>(_ body: (HostProfile) throws -> T) rethrows -> [(host: String, value: T)] {
         let values = try groups.map { try body($0.profile) }
         return members.map { ($0.host, values[$0.group]) }
+    }
+
+    /// Every host's profile, in order (a group's profile under each host's name).
+    public var profiles: [HostProfile] {
+        members.map { m in
+            var p = groups[m.group].profile
+            p.host = m.host
+            return p
+        }
     }
 
     /// One profile per group (named after the group's first host): what a baseline needs.
@@ -75,9 +106,11 @@ public struct Fleet: Sendable {
     struct Facts: Hashable {
         var supported: Set<String>
         var migratable: Set<String>
+        var refused: Set<String>
         init(_ p: HostProfile) {
             supported = p.supported
             migratable = p.migratableSupported
+            refused = p.runtimeRefused
         }
     }
 

@@ -7,7 +7,7 @@ import SnapshotStore
 public final class HostRecordFile: Sendable {
     /// The file.
     public let path: String
-    /// The file's name without `.sqlite`: how answers name the host.
+    /// The file's name without `.sqlite` (``hostName(path:)``): how answers name the host.
     public let name: String
     /// The QEMU binary the record describes (`qemu-system-x86_64`).
     public let binary: String
@@ -42,7 +42,7 @@ public final class HostRecordFile: Sendable {
     public init(path: String, releases: ReleaseSnapshots = .shared) throws {
         self.path = path
         self.releases = releases
-        name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        name = Self.hostName(path: path)
         reader = try SnapshotReader(path: path)
         let meta = try reader.meta()
         let binaries = try reader.binaries().filter { $0.accelerators.contains("kvm") }
@@ -104,6 +104,13 @@ public final class HostRecordFile: Sendable {
         runtimeProbed = refused != nil
         runtimeRefused = Set((refused ?? []).compactMap { space.resolve($0) })
         self.notes = notes
+    }
+
+    /// How answers name the host of the record at `path`: the file name, less `.sqlite` if it
+    /// ends so (`web01.example.com` stays whole; a fleet directory's files may have any name).
+    public static func hostName(path: String) -> String {
+        let file = (path as NSString).lastPathComponent
+        return file.hasSuffix(".sqlite") && file.count > 7 ? String(file.dropLast(7)) : file
     }
 
     /// A one-line description: name, CPU, QEMU.

@@ -17,6 +17,16 @@ public struct HostRecordFiles: Sendable {
             self.path = path
             self.reason = reason
         }
+
+        /// The entry for `error`, thrown opening `path`.
+        init(path: String, error: any Error) {
+            self.path = path
+            switch error {
+            case let e as SnapshotError: reason = e.reason
+            case let e as HostCPUError: reason = HostRecordFiles.reason(e.message, path: path)
+            default: reason = "\(error)"
+            }
+        }
     }
 
     /// The records, in the order named (a directory's files sorted by name).
@@ -41,26 +51,29 @@ public struct HostRecordFiles: Sendable {
         }
     }
 
-    /// Opens `files` and then every regular file of `directories`, in parallel.
+    /// `files`, then every regular file of `directories`.
     ///
-    /// - Throws: ``HostCPUError`` when a directory cannot be read (``HostCPUError/Code/noHosts``)
-    ///   or a named file does not exist; files that exist but are not host records are not
-    ///   errors here: they are in ``unreadable``.
-    public static func open(files: [String], directories: [String]) throws(HostCPUError) -> HostRecordFiles {
+    /// - Throws: ``HostCPUError`` (``HostCPUError/Code/noHosts``) when a directory cannot be
+    ///   read or a named file does not exist.
+    public static func paths(files: [String], directories: [String]) throws(HostCPUError) -> [String] {
         for f in files where !FileManager.default.fileExists(atPath: f) {
             throw HostCPUError(.noHosts, "\(f): no such host record")
         }
         var paths = files
         for d in directories { paths += try Self.files(in: d) }
-        let outcomes = ParallelMap.run(paths) { path -> (HostRecordFile?, Unreadable?) in
+        return paths
+    }
+
+    /// Opens `files` and then every regular file of `directories`, in parallel.
+    ///
+    /// - Throws: what ``paths(files:directories:)`` throws; files that exist but are not host
+    ///   records are not errors here: they are in ``unreadable``.
+    public static func open(files: [String], directories: [String]) throws(HostCPUError) -> HostRecordFiles {
+        let outcomes = ParallelMap.run(try paths(files: files, directories: directories)) { path -> (HostRecordFile?, Unreadable?) in
             do {
                 return (try HostRecordFile(path: path), nil)
-            } catch let error as SnapshotError {
-                return (nil, Unreadable(path: path, reason: error.reason))
-            } catch let error as HostCPUError {
-                return (nil, Unreadable(path: path, reason: Self.reason(error.message, path: path)))
             } catch {
-                return (nil, Unreadable(path: path, reason: "\(error)"))
+                return (nil, Unreadable(path: path, error: error))
             }
         }
         return HostRecordFiles(records: outcomes.compactMap(\.0), unreadable: outcomes.compactMap(\.1))
@@ -68,11 +81,7 @@ public struct HostRecordFiles: Sendable {
 
     /// The error for the unreadable files, one line: the first few with their reasons and how
     /// many more; nil when every file was read.
-    public var unreadableError: HostCPUError? {
-        guard !unreadable.isEmpty else { return nil }
-        let what = unreadable.count == 1 ? "1 file is not a host record" : "\(unreadable.count) files are not host records"
-        return HostCPUError(.unreadableRecords, "\(what): \(listing) (--keep-going answers for the other hosts)")
-    }
+    public var unreadableError: HostCPUError? { Self.error(for: unreadable) }
 
     /// Throws ``unreadableError`` when a file was not a host record.
     public func requireAllRead() throws(HostCPUError) {
@@ -80,13 +89,23 @@ public struct HostRecordFiles: Sendable {
     }
 
     /// What `--keep-going` says it skipped, one line; nil when nothing was skipped.
-    public var skippedNote: String? {
+    public var skippedNote: String? { Self.note(for: unreadable, answering: records.count) }
+
+    /// The error naming `unreadable` (nil when empty).
+    public static func error(for unreadable: [Unreadable]) -> HostCPUError? {
         guard !unreadable.isEmpty else { return nil }
-        let what = unreadable.count == 1 ? "1 file that is not a host record" : "\(unreadable.count) files that are not host records"
-        return "skipped \(what): \(listing); answering for \(records.count) host(s)"
+        let what = unreadable.count == 1 ? "1 file is not a host record" : "\(unreadable.count) files are not host records"
+        return HostCPUError(.unreadableRecords, "\(what): \(listing(unreadable)) (--keep-going answers for the other hosts)")
     }
 
-    private var listing: String {
+    /// The `--keep-going` note for `unreadable` (nil when empty), answering for `hosts` hosts.
+    public static func note(for unreadable: [Unreadable], answering hosts: Int) -> String? {
+        guard !unreadable.isEmpty else { return nil }
+        let what = unreadable.count == 1 ? "1 file that is not a host record" : "\(unreadable.count) files that are not host records"
+        return "skipped \(what): \(listing(unreadable)); answering for \(hosts) host(s)"
+    }
+
+    private static func listing(_ unreadable: [Unreadable]) -> String {
         let named = unreadable.prefix(Self.namedInMessages).map { "\($0.path) (\($0.reason))" }
         let more = unreadable.count - named.count
         return named.joined(separator: ", ") + (more > 0 ? " and \(more) more" : "")

@@ -27,6 +27,12 @@ public struct SnapshotHeader: Sendable, Equatable {
         defer { try? handle.close() }
         let bytes = [UInt8]((try? handle.read(upToCount: 100)) ?? Data())
         let size = (try? handle.seekToEnd()).map(Int.init) ?? 0
+        return try check(bytes: bytes, size: size, path: path)
+    }
+
+    /// Checks the first bytes of a file (up to 100) and its size, as ``check(path:)`` does.
+    public static func check(bytes: some RandomAccessCollection<UInt8>, size: Int, path: String) throws(SnapshotError) -> SnapshotHeader {
+        let bytes = Array(bytes.prefix(100))
         let magic = Array("SQLite format 3\u{0}".utf8)
         guard bytes.count == 100, Array(bytes[0..<16]) == magic else {
             throw SnapshotError(.notSQLite, path: path, size == 0 ? "empty file, not a snapshot"

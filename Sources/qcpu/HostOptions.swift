@@ -49,9 +49,21 @@ struct HostOptions: ParsableArguments {
         return records
     }
 
-    /// The named hosts on `machine`, identical hosts grouped.
+    /// The named hosts on `machine`, identical hosts grouped (each distinct host computed once;
+    /// light records read from their pages). A file that is not a host record fails the
+    /// question, or with `--keep-going` is skipped with a note on stderr.
     func fleet(version: String? = nil, machine: String?) async throws -> Fleet {
-        try Fleet(records: try await load(version: version, machine: machine), machine: machine)
+        let paths = try HostRecordFiles.paths(files: hosts.filter { $0 != "local" }, directories: hostDirs)
+        let local = hosts.contains("local") ? [try await Self.captureLocal(machine: machine)] : []
+        let opened = try Fleet.open(paths: paths, extra: local, machine: machine, version: version, keepGoing: keepGoing)
+        if let skipped = opened.skippedNote { note("qcpu: \(skipped)") }
+        guard let fleet = opened.fleet else {
+            if let error = opened.unreadableError { throw error }
+            throw HostCPUError(.noHosts, hostDirs.isEmpty
+                ? "no host record given (--host FILE, --host-dir DIR or --host local)"
+                : "no host records in \(hostDirs.joined(separator: ", "))")
+        }
+        return fleet
     }
 
     /// Captures this host (every machine type, or just `machine`: a name or an alias) into a

@@ -71,11 +71,9 @@ struct ModelsCommand: AsyncParsableCommand {
     /// `models --host`: usable or not, with blockers, per host.
     func runForHosts() async throws {
         try await reportingErrors {
-            let records = try await hosts.load(version: query.qemuVersion, machine: session.machine)
-            if records.count > 1 && !perHost {
-                return printFleet(FleetModels(try Fleet(records: records, machine: session.machine)))
-            }
-            let profiles = try HostOptions.profiles(records, machine: session.machine)
+            let fleet = try await hosts.fleet(version: query.qemuVersion, machine: session.machine)
+            if fleet.hostCount > 1 && !perHost { return printFleet(FleetModels(fleet)) }
+            let profiles = fleet.profiles
             switch query.format {
             case .json:
                 print(JSONValue.object(["schema": 1, "hosts": .array(profiles.map { p in

@@ -1,5 +1,6 @@
 import Foundation
-import HostCPU
+import Harvester
+@testable import HostCPU
 import QCPUTestSupport
 import SnapshotStore
 import Testing
@@ -19,7 +20,7 @@ import Testing
         #expect(files == ["a-recorded.sqlite", "b-same.example.com", "c-old", "d-old", "e-nocx8"])
         let opened = try HostRecordFiles.open(files: [], directories: [dir])
         #expect(opened.unreadable == [])
-        #expect(opened.records.map(\.name) == ["a-recorded", "b-same.example", "c-old", "d-old", "e-nocx8"])
+        #expect(opened.records.map(\.name) == ["a-recorded", "b-same.example.com", "c-old", "d-old", "e-nocx8"])
     }
 
     @Test(arguments: ["truncated", "text", "not-a-record"])
@@ -62,14 +63,14 @@ import Testing
         let fleet = try Fleet(records: records, machine: "q35")
         #expect(fleet.machine == "pc-q35-7.2")
         #expect(fleet.hostCount == 5)
-        #expect(fleet.groups.map(\.hosts) == [["a-recorded", "b-same.example"], ["c-old", "d-old"], ["e-nocx8"]])
+        #expect(fleet.groups.map(\.hosts) == [["a-recorded", "b-same.example.com"], ["c-old", "d-old"], ["e-nocx8"]])
         var calls = 0
         let rows = fleet.perHost { p -> [String] in
             calls += 1
             return p.blockers(of: "Skylake-Client") ?? []
         }
         #expect(calls == 3)
-        #expect(rows.map(\.host) == ["a-recorded", "b-same.example", "c-old", "d-old", "e-nocx8"])
+        #expect(rows.map(\.host) == ["a-recorded", "b-same.example.com", "c-old", "d-old", "e-nocx8"])
         // Per host, the same answer as the host's own profile.
         for (record, row) in zip(records, rows) {
             #expect(row.value == (try record.profile(machine: "q35").blockers(of: "Skylake-Client") ?? []))
@@ -107,5 +108,77 @@ import Testing
                 #expect(b.hostCount == profiles.filter { $0.blockers(of: row.model) == b.blockers }.count)
             }
         }
+    }
+
+    /// The facts of a profile that answers depend on.
+    static func facts(_ p: HostProfile) -> [String] {
+        [p.host, p.machine, p.supported.sorted().joined(separator: " "), p.migratableSupported.sorted().joined(separator: " "),
+         p.runtimeRefused.sorted().joined(separator: " "),
+         p.modelSets.models.keys.sorted().map { "\($0)=\(p.modelSets.models[$0]!.sorted())" }.joined(separator: ";"),
+         p.modelSets.aliasOf.keys.sorted().map { "\($0)>\(p.modelSets.aliasOf[$0]!)" }.joined(separator: ";")]
+    }
+
+    /// Light records read from their pages: hosts with equal facts have equal keys although
+    /// their files differ, and every host's profile is the one its record gives when opened whole.
+    @Test func pagesRecogniseIdenticalHostsAndGiveTheRecordsProfiles() async throws {
+        let (dir, _) = try await Self.fleetDirectory()
+        // An old full record (every model's KVM expansion inside) among them: opened whole.
+        var options = HarvestOptions()
+        options.replayDirectory = TestSupport.fixture("host-x86_64")
+        options.accelerators = ["kvm"]
+        options.expansionTypes = ["full"]
+        options.qomTypes = false
+        options.sourceDateEpoch = 0
+        var old = try await Harvester(options: options).run().snapshot
+        old.meta.hostExtraFeatures = ["kvm-hint-dedicated", "topoext"]
+        try SnapshotWriter().write(old, to: dir + "/f-old-format")
+        let paths = try HostRecordFiles.files(in: dir)
+        let scans = try paths.map { try HostRecordScan.read(path: $0, machine: "q35") }
+        #expect(scans.map { $0?.machine } == Array(repeating: "pc-q35-7.2", count: 5) + [nil])
+        let keys = scans.compactMap { $0?.key }
+        #expect(HostRecordScan.sameKey(keys[0], keys[1]) && HostRecordScan.sameKey(keys[2], keys[3]))
+        #expect(!HostRecordScan.sameKey(keys[0], keys[2]) && !HostRecordScan.sameKey(keys[2], keys[4]))
+        #expect(scans[0]?.hash == scans[1]?.hash)
+        // The files of identical hosts differ (another kernel), their keys do not.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: paths[0])) != Data(contentsOf: URL(fileURLWithPath: paths[1])))
+
+        let opened = try Fleet.open(paths: paths, machine: "q35")
+        let fleet = try #require(opened.fleet)
+        #expect(opened.unreadable == [])
+        #expect(fleet.hosts == ["a-recorded", "b-same.example.com", "c-old", "d-old", "e-nocx8", "f-old-format"])
+        for (path, p) in zip(paths, fleet.profiles) {
+            #expect(Self.facts(p) == Self.facts(try HostRecordFile(path: path).profile(machine: "q35")), "\(path)")
+        }
+        #expect(fleet.groups.count <= 4)
+        #expect(fleet.groups[0].hosts.starts(with: ["a-recorded", "b-same.example.com"]))
+        // The default machine type is the record's default.
+        #expect(try Fleet.open(paths: paths, machine: nil).fleet?.machine
+                == (try HostRecordFile(path: paths[0]).resolveMachine(nil)))
+    }
+
+    /// Intel and AMD hosts of one QEMU in one fleet: every model's count and blocker sets are
+    /// those of each host's own profile.
+    @Test func mixedVendorFleetView() async throws {
+        let (dir, _) = try await Self.fleetDirectory()
+        let amd = try await TestSupport.replayedHostRecord(TestSupport.amdRecordings + "/qemu-7.2.22", named: "amd")
+        try FileManager.default.copyItem(atPath: amd, toPath: dir + "/z-amd-epyc")
+        let paths = try HostRecordFiles.files(in: dir)
+        let fleet = try #require(try Fleet.open(paths: paths, machine: "pc-q35-7.2").fleet)
+        #expect(fleet.groups.count == 4)
+        let view = FleetModels(fleet)
+        let profiles = try paths.map { try HostRecordFile(path: $0).profile(machine: "pc-q35-7.2") }
+        #expect(profiles.map { $0.modelSets.models.keys.sorted() }.allSatisfy { $0 == view.rows.map(\.model) })
+        for row in view.rows {
+            let blockers = profiles.map { $0.blockers(of: row.model) ?? [] }
+            #expect(row.runsOn == blockers.filter(\.isEmpty).count, "\(row.model)")
+            #expect(Set(row.blocked.map(\.blockers)) == Set(blockers.filter { !$0.isEmpty }), "\(row.model)")
+            for b in row.blocked {
+                #expect(b.hostCount == blockers.filter { $0 == b.blockers }.count)
+                #expect(b.examples == Array(zip(profiles, blockers).filter { $0.1 == b.blockers }.map(\.0.host).prefix(3)))
+            }
+        }
+        // The AMD host offers no SSSE3 (its hypervisor masks it), the Intel one does.
+        let core2 = try #require(view.rows.first { $0.model == "core2duo" })
+        #expect(core2.blocked.contains { $0.examples == ["z-amd-epyc"] && $0.blockers.contains("ssse3") })
     }
 }

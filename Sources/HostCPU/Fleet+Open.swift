@@ -1,0 +1,108 @@
+import Foundation
+import SnapshotStore
+
+extension Fleet {
+    /// A fleet read from files, and the files that were not host records.
+    public struct Opened: Sendable {
+        /// The hosts; nil when no file was a host record.
+        public var fleet: Fleet?
+        /// The files that are not host records, in the order given.
+        public var unreadable: [HostRecordFiles.Unreadable]
+
+        /// The error naming ``unreadable``; nil when every file was read.
+        public var unreadableError: HostCPUError? { HostRecordFiles.error(for: unreadable) }
+        /// What `--keep-going` says it skipped; nil when nothing was skipped.
+        public var skippedNote: String? { HostRecordFiles.note(for: unreadable, answering: fleet?.hostCount ?? 0) }
+    }
+
+    /// Reads the host records at `paths` (then the already open `extra` records, such as a
+    /// capture of this host) on `machine` (a name or alias; nil: the default machine type),
+    /// computing each distinct host's profile once.
+    ///
+    /// Light records are read from their pages (``HostRecordScan``): only the meta, the machine
+    /// type's sessions and `host` expansions, and the bytes that decide the facts; records with
+    /// equal bytes are one host for the question, whose profile ``HostRecordFile`` computes once
+    /// (its models from the release snapshot, opened once for all). Other records (old heavy
+    /// ones, imports) are opened whole. Files are read in parallel.
+    ///
+    /// - Throws: ``HostCPUError``: ``HostCPUError/Code/unreadableRecords`` when a file is not a
+    ///   host record (unless `keepGoing`: then it is in ``Opened/unreadable``), or the records are
+    ///   of different QEMU versions or architectures (or not of `version` when given), or a host
+    ///   lacks the machine type.
+    public static func open(paths: [String], extra: [HostRecordFile] = [], machine: String?,
+                            version: String? = nil, keepGoing: Bool = false) throws -> Opened {
+        enum Entry: Sendable {
+            case scan(HostRecordScan)
+            case record(HostRecordFile)
+            case unreadable(HostRecordFiles.Unreadable)
+        }
+        var entries = ParallelMap.run(paths) { path -> Entry in
+            do {
+                if let scan = try HostRecordScan.read(path: path, machine: machine) { return .scan(scan) }
+                return .record(try HostRecordFile(path: path))
+            } catch {
+                return .unreadable(.init(path: path, error: error))
+            }
+        }
+        entries += extra.map { .record($0) }
+        var unreadable: [HostRecordFiles.Unreadable] = []
+        var hosts: [(name: String, arch: String, version: String)] = []
+        var scans: [(position: Int, scan: HostRecordScan)] = []
+        var records: [(position: Int, record: HostRecordFile)] = []
+        for entry in entries {
+            switch entry {
+            case .unreadable(let u): unreadable.append(u)
+            case .scan(let s):
+                scans.append((hosts.count, s))
+                hosts.append((s.name, s.arch, s.qemuVersion))
+            case .record(let r):
+                records.append((hosts.count, r))
+                hosts.append((r.name, r.arch, r.qemuVersion))
+            }
+        }
+        if !keepGoing, let error = HostRecordFiles.error(for: unreadable) { throw error }
+        guard let first = hosts.first else { return Opened(fleet: nil, unreadable: unreadable) }
+        for h in hosts.dropFirst() where h.arch != first.arch || h.version != first.version {
+            throw HostCPUError(.mismatch, "host record \(h.name) is \(h.arch) QEMU \(h.version), but \(first.name) is \(first.arch) QEMU \(first.version): compare hosts of one QEMU version and architecture")
+        }
+        if let version, let h = hosts.first(where: { $0.version != version }) {
+            throw HostCPUError(.mismatch, "host record \(h.name) is from QEMU \(h.version), but the question is about QEMU \(version)")
+        }
+
+        // Records with equal keys: one unit, read whole once.
+        var byHash: [UInt64: [Int]] = [:]
+        var keyed: [(scan: HostRecordScan, hosts: [String], positions: [Int])] = []
+        for (position, s) in scans {
+            if let u = byHash[s.hash, default: []].first(where: { HostRecordScan.sameKey(keyed[$0].scan.key, s.key) }) {
+                keyed[u].hosts.append(s.name)
+                keyed[u].positions.append(position)
+            } else {
+                byHash[s.hash, default: []].append(keyed.count)
+                keyed.append((s, [s.name], [position]))
+            }
+        }
+        let profiles = try ParallelMap.run(keyed.map(\.scan)) { s -> Result<HostProfile, FleetOpenError> in
+            do { return .success(try HostRecordFile(path: s.path).profile(machine: s.machine)) } catch { return .failure(FleetOpenError(error)) }
+        }.map { try $0.get() }
+        var units = zip(keyed, profiles).map { k, p in Unit(profile: p, hosts: k.hosts, positions: k.positions) }
+        for (position, r) in records {
+            units.append(Unit(profile: try r.profile(machine: machine), hosts: [r.name], positions: [position]))
+        }
+        return Opened(fleet: try Fleet(units: units, count: hosts.count), unreadable: unreadable)
+    }
+}
+
+/// Carries an error out of a parallel map (so the error the question fails with is the original one).
+struct FleetOpenError: Error, @unchecked Sendable {
+    let error: any Error
+    init(_ error: any Error) { self.error = error }
+}
+
+extension Result where Failure == FleetOpenError {
+    fileprivate func get() throws -> Success {
+        switch self {
+        case .success(let v): return v
+        case .failure(let e): throw e.error
+        }
+    }
+}
