@@ -32,28 +32,34 @@ extension Fleet {
     public static func open(paths: [String], extra: [HostRecordFile] = [], machine: String?,
                             version: String? = nil, keepGoing: Bool = false) throws -> Opened {
         enum Entry: Sendable {
-            case scan(HostRecordScan)
+            case scan(HostRecordScan.Summary, unit: Int)
             case record(HostRecordFile)
             case unreadable(HostRecordFiles.Unreadable)
         }
-        var entries = ParallelMap.run(paths) { path -> Entry in
+        // Keys are compared as they are read and only the first of each is kept, so memory holds
+        // one key per distinct host, not one per file.
+        let registry = KeyRegistry()
+        let entries = ParallelMap.run(Array(paths.enumerated())) { position, path -> Entry in
             do {
-                if let scan = try HostRecordScan.read(path: path, machine: machine) { return .scan(scan) }
+                if let scan = try HostRecordScan.read(path: path, machine: machine) {
+                    return .scan(scan.summary, unit: registry.unit(for: scan, position: position))
+                }
                 return .record(try HostRecordFile(path: path))
             } catch {
                 return .unreadable(.init(path: path, error: error))
             }
-        }
-        entries += extra.map { .record($0) }
+        } + extra.map { .record($0) }
         var unreadable: [HostRecordFiles.Unreadable] = []
         var hosts: [(name: String, arch: String, version: String)] = []
-        var scans: [(position: Int, scan: HostRecordScan)] = []
+        let representatives = registry.representatives
+        var keyed = representatives.map { (scan: $0, hosts: [String](), positions: [Int]()) }
         var records: [(position: Int, record: HostRecordFile)] = []
         for entry in entries {
             switch entry {
             case .unreadable(let u): unreadable.append(u)
-            case .scan(let s):
-                scans.append((hosts.count, s))
+            case .scan(let s, let unit):
+                keyed[unit].hosts.append(s.name)
+                keyed[unit].positions.append(hosts.count)
                 hosts.append((s.name, s.arch, s.qemuVersion))
             case .record(let r):
                 records.append((hosts.count, r))
@@ -69,19 +75,8 @@ extension Fleet {
             throw HostCPUError(.mismatch, "host record \(h.name) is from QEMU \(h.version), but the question is about QEMU \(version)")
         }
 
-        // Records with equal keys: one unit, read whole once.
-        var byHash: [UInt64: [Int]] = [:]
-        var keyed: [(scan: HostRecordScan, hosts: [String], positions: [Int])] = []
-        for (position, s) in scans {
-            if let u = byHash[s.hash, default: []].first(where: { HostRecordScan.sameKey(keyed[$0].scan.key, s.key) }) {
-                keyed[u].hosts.append(s.name)
-                keyed[u].positions.append(position)
-            } else {
-                byHash[s.hash, default: []].append(keyed.count)
-                keyed.append((s, [s.name], [position]))
-            }
-        }
-        let profiles = try ParallelMap.run(keyed.map(\.scan)) { s -> Result<HostProfile, FleetOpenError> in
+        // Each distinct host read whole once.
+        let profiles = try ParallelMap.run(representatives) { s -> Result<HostProfile, FleetOpenError> in
             do { return .success(try HostRecordFile(path: s.path).profile(machine: s.machine)) } catch { return .failure(FleetOpenError(error)) }
         }.map { try $0.get() }
         var units = zip(keyed, profiles).map { k, p in Unit(profile: p, hosts: k.hosts, positions: k.positions) }
@@ -89,6 +84,35 @@ extension Fleet {
             units.append(Unit(profile: try r.profile(machine: machine), hosts: [r.name], positions: [position]))
         }
         return Opened(fleet: try Fleet(units: units, count: hosts.count), unreadable: unreadable)
+    }
+}
+
+/// The distinct keys of a fleet's light records, shared by the threads reading them.
+final class KeyRegistry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var byHash: [UInt64: [Int]] = [:]
+    private var keys: [[ArraySlice<UInt8>]] = []
+    private var firsts: [(position: Int, summary: HostRecordScan.Summary)] = []
+
+    /// The unit of `scan`'s key: a known one, or a new one.
+    func unit(for scan: HostRecordScan, position: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        if let u = byHash[scan.hash, default: []].first(where: { HostRecordScan.sameKey(keys[$0], scan.key) }) {
+            if position < firsts[u].position { firsts[u] = (position, scan.summary) }
+            return u
+        }
+        byHash[scan.hash, default: []].append(keys.count)
+        keys.append(scan.key)
+        firsts.append((position, scan.summary))
+        return keys.count - 1
+    }
+
+    /// Each unit's first record, to read whole.
+    var representatives: [HostRecordScan.Summary] {
+        lock.lock()
+        defer { lock.unlock() }
+        return firsts.map(\.summary)
     }
 }
 

@@ -21,10 +21,18 @@ struct HostRecordScan: Sendable {
     var arch: String, qemuVersion: String
     /// The machine type the question's name resolved to.
     var machine: String
-    /// The bytes that decide the facts.
-    var key: [UInt8]
+    /// The bytes that decide the facts: the values read, then whole pages.
+    var key: [ArraySlice<UInt8>]
     /// A hash of ``key``.
     var hash: UInt64
+
+    /// Everything but the key.
+    struct Summary: Sendable {
+        var path: String, name: String, arch: String, qemuVersion: String, machine: String
+    }
+
+    /// Everything but the key.
+    var summary: Summary { Summary(path: path, name: name, arch: arch, qemuVersion: qemuVersion, machine: machine) }
 
     /// Reads `path`'s light record on `machine` (a name or alias, or the default machine type);
     /// nil when the file is not a light record or anything about it is unusual, so that
@@ -33,11 +41,14 @@ struct HostRecordScan: Sendable {
     /// - Throws: ``SnapshotError`` for a file that is not a good snapshot.
     static func read(path: String, machine: String?) throws(SnapshotError) -> HostRecordScan? {
         let pages = try SnapshotPages(path: path)
-        var meta: [String: String] = [:]
+        var format: String?, version: String?, extra: String?, refused: String?
         try pages.scan(root: try pages.root("meta")) { (row) throws(SnapshotError) in
-            if let k = try row.text(0), let v = try row.text(1) { meta[k] = v }
+            if row.isText(0, "host_record") { format = try row.text(1) }
+            else if row.isText(0, "qemu_version") { version = try row.text(1) }
+            else if row.isText(0, "host_extra_features") { extra = try row.text(1) }
+            else if row.isText(0, "host_runtime_refused") { refused = try row.text(1) }
         }
-        guard meta[HostRecordKeys.format] == HostRecordKeys.light, let version = meta["qemu_version"] else { return nil }
+        guard format == HostRecordKeys.light, let version else { return nil }
         var binaries: [(id: Int64, name: String, arch: String)] = []
         try pages.scan(root: try pages.root("binary")) { (row) throws(SnapshotError) in
             let accels = (try? JSONParser.parse(try row.text(5) ?? ""))?.arrayValue ?? []
@@ -49,7 +60,7 @@ struct HostRecordScan: Sendable {
         var kvm: [Int64] = []
         var fingerprinted = false
         try pages.scan(root: try pages.root("session")) { (row) throws(SnapshotError) in
-            if try row.text(1) == "kvm", try row.text(3) == "ok", let m = try row.integer(0) {
+            if row.isText(1, "kvm"), row.isText(3, "ok"), let m = try row.integer(0) {
                 kvm.append(m)
                 fingerprinted = fingerprinted || !row.isNull(2)
             }
@@ -66,48 +77,63 @@ struct HostRecordScan: Sendable {
         guard let chosen, let first = machines.first else { return nil }
         var hostModel: Int64?
         try pages.scan(root: try pages.root("model")) { (row) throws(SnapshotError) in
-            if try row.text(2) == "host", try row.integer(1) == binary.id { hostModel = row.rowid }
+            if row.isText(2, "host"), try row.integer(1) == binary.id { hostModel = row.rowid }
         }
         guard let hostModel else { return nil }
-        var propsets: [String: Int64] = [:]
+        var full: Int64?, off: Int64?, spellings: Int64?
         try pages.scan(root: try pages.root("expansion")) { (row) throws(SnapshotError) in
-            guard try row.integer(2) == hostModel, try row.text(1) == "kvm", try row.text(3) == "full",
-                  let m = try row.integer(0), m == chosen.id || m == first.id, let variant = try row.text(4),
-                  let set = try row.integer(6) else { return }
-            propsets["\(m) \(variant)"] = set
+            guard try row.integer(2) == hostModel, row.isText(1, "kvm"), row.isText(3, "full"),
+                  let m = try row.integer(0), m == chosen.id || m == first.id, let set = try row.integer(6) else { return }
+            if row.isText(4, "") {
+                if m == chosen.id { full = set }
+                if m == first.id { spellings = set }
+            } else if m == chosen.id, row.isText(4, "migratable=off") {
+                off = set
+            }
         }
-        guard let full = propsets["\(chosen.id) "], let off = propsets["\(chosen.id) migratable=off"],
-              let spellings = propsets["\(first.id) "] else { return nil }
+        guard let full, let off, let spellings else { return nil }
 
-        var key: [UInt8] = []
         let values = [version, binary.name, binary.arch, chosen.name, "\(full) \(off) \(spellings)",
-                      meta["host_extra_features"] ?? "-", meta[HostRecordKeys.runtimeRefused] ?? "-"]
-        for v in values { key += Array(v.utf8) + [0] }
-        for table in ["propset", "shape", "prop", "prop_default"] { try pages.appendPages(root: try pages.root(table), to: &key) }
+                      extra ?? "-", refused ?? "-"]
+        var key = [ArraySlice(values.joined(separator: "\u{0}").utf8)]
+        for table in ["propset", "shape", "prop", "prop_default"] { key += try pages.treePages(root: try pages.root(table)) }
         return HostRecordScan(path: path, name: HostRecordFile.hostName(path: path), arch: binary.arch, qemuVersion: version,
                               machine: chosen.name, key: key, hash: Self.hash(key))
     }
 
-    /// A fast 64-bit hash of `bytes` (8 bytes at a time); equal keys are compared byte by byte.
-    static func hash(_ bytes: [UInt8]) -> UInt64 {
+    /// A fast 64-bit hash of `key` (8 bytes at a time); equal keys are compared byte by byte.
+    static func hash(_ key: [ArraySlice<UInt8>]) -> UInt64 {
+        key.reduce(UInt64(key.count)) { hash($1, seed: $0) }
+    }
+
+    private static func hash(_ bytes: ArraySlice<UInt8>, seed: UInt64) -> UInt64 {
         bytes.withUnsafeBytes { raw -> UInt64 in
-            var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(raw.count)
+            // Four independent lanes, so the multiplications overlap.
+            let m: UInt64 = 0xFF51_AFD7_ED55_8CCD
+            var a = seed ^ 0x9E37_79B9_7F4A_7C15, b = seed ^ UInt64(raw.count), c = ~seed, d = seed &* m
             var i = 0
-            while i + 8 <= raw.count {
-                h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
-                h ^= h >> 32
-                i += 8
+            while i + 32 <= raw.count {
+                a = (a ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* m
+                b = (b ^ raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)) &* m
+                c = (c ^ raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)) &* m
+                d = (d ^ raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)) &* m
+                a ^= a >> 29; b ^= b >> 29; c ^= c >> 29; d ^= d >> 29
+                i += 32
             }
+            var h = a ^ (b << 1 | b >> 63) ^ (c << 2 | c >> 62) ^ (d << 3 | d >> 61)
             while i < raw.count {
                 h = (h ^ UInt64(raw[i])) &* 0x100_0000_01B3
                 i += 1
             }
-            return h ^ (h >> 29)
+            h = (h ^ (h >> 33)) &* m
+            return h ^ (h >> 33)
         }
     }
 
     /// Whether two keys are byte for byte equal.
-    static func sameKey(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        a.count == b.count && a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, a.count) == 0 } }
+    static func sameKey(_ a: [ArraySlice<UInt8>], _ b: [ArraySlice<UInt8>]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { x, y in
+            x.count == y.count && x.withUnsafeBytes { p in y.withUnsafeBytes { q in memcmp(p.baseAddress!, q.baseAddress!, x.count) == 0 } }
+        }
     }
 }

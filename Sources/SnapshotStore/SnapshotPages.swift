@@ -16,7 +16,9 @@ public final class SnapshotPages {
     public private(set) var roots: [String: Int] = [:]
     private let fd: Int32
     private let usable: Int
-    private var cache: [Int: [UInt8]] = [:]
+    /// The whole file, when small (one read); else pages are read one by one into ``cache``.
+    private var whole: [UInt8]?
+    private var cache: [[UInt8]?]
 
     /// Opens `path` and reads its schema.
     ///
@@ -51,6 +53,26 @@ public final class SnapshotPages {
         }
         self.fd = fd
         usable = header.pageSize - Int(first[20])
+        let length = header.pageSize * header.pageCount
+        cache = []
+        if length <= Self.wholeFileLimit {
+            var got = 0
+            let data = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+                while got < length {
+                    let n = pread(fd, buffer.baseAddress! + got, length - got, off_t(got))
+                    if n <= 0 { break }
+                    got += n
+                }
+                count = got
+            }
+            guard got == length else {
+                close(fd)
+                throw SnapshotError(.truncated, path: path, "truncated: cannot read \(length) bytes")
+            }
+            whole = data
+        } else {
+            cache = Array(repeating: nil, count: header.pageCount + 1)
+        }
         try scan(root: 1) { (row) throws(SnapshotError) in
             if let name = try row.text(1), let root = try row.integer(3) { roots[name] = Int(root) }
         }
@@ -62,6 +84,9 @@ public final class SnapshotPages {
 
     deinit { close(fd) }
 
+    /// Files up to this size are read whole, in one read; larger ones page by page.
+    static let wholeFileLimit = 4 << 20
+
     /// The root page of `table`.
     public func root(_ table: String) throws(SnapshotError) -> Int {
         guard let r = roots[table] else { throw corrupt("no table \(table)") }
@@ -71,7 +96,7 @@ public final class SnapshotPages {
     /// Calls `body` with every row of the b-tree at `root` (a table or a WITHOUT ROWID table),
     /// in key order.
     public func scan(root: Int, _ body: (Row) throws(SnapshotError) -> Void) throws(SnapshotError) {
-        var seen = Set<Int>()
+        var seen = [Bool](repeating: false, count: header.pageCount + 1)
         try walk(root, depth: 0, seen: &seen, body)
     }
 
@@ -108,29 +133,36 @@ public final class SnapshotPages {
         throw corrupt("b-tree deeper than 32 levels")
     }
 
-    /// Appends the bytes of every page of the b-tree at `root` to `bytes` (overflow pages
-    /// included): equal appended bytes mean equal table content.
-    public func appendPages(root: Int, to bytes: inout [UInt8]) throws(SnapshotError) {
-        var seen = Set<Int>()
-        try appendPages(root, depth: 0, seen: &seen, to: &bytes)
+    /// Every page of the b-tree at `root` (overflow pages included), in a fixed order: equal
+    /// page lists mean equal table content.
+    public func treePages(root: Int) throws(SnapshotError) -> [ArraySlice<UInt8>] {
+        var seen = [Bool](repeating: false, count: header.pageCount + 1)
+        var pages: [ArraySlice<UInt8>] = []
+        try appendPages(root, depth: 0, seen: &seen, to: &pages)
+        return pages
     }
 
     // MARK: - Pages
 
     private func load(_ n: Int) throws(SnapshotError) -> Page {
         guard n >= 1, n <= header.pageCount else { throw corrupt("page \(n) out of range") }
-        if let p = cache[n] { return Page(bytes: p, number: n, path: path) }
-        var bytes = [UInt8](repeating: 0, count: header.pageSize)
-        let size = header.pageSize
-        let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, off_t((n - 1) * size)) }
+        if let whole { return Page(buffer: whole, base: (n - 1) * header.pageSize, size: header.pageSize, number: n, path: path) }
+        if let p = cache[n] { return Page(buffer: p, base: 0, size: p.count, number: n, path: path) }
+        let size = header.pageSize, fd = fd
+        var got = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            got = pread(fd, buffer.baseAddress, size, off_t((n - 1) * size))
+            count = got == size ? size : 0
+        }
         guard got == size else { throw SnapshotError(.truncated, path: path, "cannot read page \(n)") }
         cache[n] = bytes
-        return Page(bytes: bytes, number: n, path: path)
+        return Page(buffer: bytes, base: 0, size: size, number: n, path: path)
     }
 
-    private func walk(_ page: Int, depth: Int, seen: inout Set<Int>,
+    private func walk(_ page: Int, depth: Int, seen: inout [Bool],
                       _ body: (Row) throws(SnapshotError) -> Void) throws(SnapshotError) {
-        guard depth < 32, seen.insert(page).inserted else { throw corrupt("b-tree loops at page \(page)") }
+        guard depth < 32, page >= 1, page < seen.count, !seen[page] else { throw corrupt("b-tree loops at page \(page)") }
+        seen[page] = true
         let p = try load(page)
         let h = page == 1 ? 100 : 0
         let kind = try p.byte(h)
@@ -162,10 +194,11 @@ public final class SnapshotPages {
         }
     }
 
-    private func appendPages(_ page: Int, depth: Int, seen: inout Set<Int>, to bytes: inout [UInt8]) throws(SnapshotError) {
-        guard depth < 32, seen.insert(page).inserted else { throw corrupt("b-tree loops at page \(page)") }
+    private func appendPages(_ page: Int, depth: Int, seen: inout [Bool], to bytes: inout [ArraySlice<UInt8>]) throws(SnapshotError) {
+        guard depth < 32, page >= 1, page < seen.count, !seen[page] else { throw corrupt("b-tree loops at page \(page)") }
+        seen[page] = true
         let p = try load(page)
-        bytes += p.bytes
+        bytes.append(p.bytes)
         let h = page == 1 ? 100 : 0
         let kind = try p.byte(h)
         let cells = try p.u16(h + 3)
@@ -188,7 +221,7 @@ public final class SnapshotPages {
                     pages += 1
                     guard pages <= header.pageCount else { throw corrupt("overflow chain loops") }
                     let o = try load(next)
-                    bytes += o.bytes
+                    bytes.append(o.bytes)
                     next = try o.u32(0)
                 }
             }
@@ -221,7 +254,7 @@ public final class SnapshotPages {
             return try Row(bytes: bytes, start: 0, end: bytes.count, rowid: rowid, path: path)
         }
         guard offset + local <= usable else { throw corrupt("cell runs off page \(p.number)") }
-        return try Row(bytes: p.bytes, start: offset, end: offset + local, rowid: rowid, path: path)
+        return try Row(bytes: p.buffer, start: p.base + offset, end: p.base + offset + local, rowid: rowid, path: path)
     }
 
     private func corrupt(_ what: String) -> SnapshotError {

@@ -16,15 +16,26 @@ struct TextTable {
         let lastWidth = max(20, width - lead)
         func line(_ cells: [String]) -> [String] {
             var prefix = ""
-            for i in 0..<(columns - 1) { prefix += cells[i].padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) }
+            for i in 0..<(columns - 1) {
+                let cell = cells[i]
+                prefix += cell.count >= widths[i] + 2 ? String(cell.prefix(widths[i] + 2))
+                    : cell + String(repeating: " ", count: widths[i] + 2 - cell.count)
+            }
             let wrapped = wrap(cells[columns - 1], lastWidth)
             return wrapped.enumerated().map { i, part in
-                (i == 0 ? prefix : String(repeating: " ", count: lead)) + part
-            }.map { $0.replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression) }
+                Self.trimmingTrailingWhitespace((i == 0 ? prefix : String(repeating: " ", count: lead)) + part)
+            }
         }
         var out = showHeader ? line(header).map(Style.bold) : []
         for row in rows { out += line(row) }
         return out.joined(separator: "\n")
+    }
+
+    /// `s` without trailing white space.
+    static func trimmingTrailingWhitespace(_ s: String) -> String {
+        var end = s.endIndex
+        while end > s.startIndex, s[s.index(before: end)].isWhitespace { end = s.index(before: end) }
+        return String(s[..<end])
     }
 
     private func wrap(_ text: String, _ width: Int) -> [String] {

@@ -151,6 +151,11 @@ import Testing
         }
         #expect(fleet.groups.count <= 4)
         #expect(fleet.groups[0].hosts.starts(with: ["a-recorded", "b-same.example.com"]))
+        // Records already open (a capture of this host) join the files.
+        let joined = try #require(try Fleet.open(paths: Array(paths.prefix(1)), extra: [try HostRecordFile(path: paths[2])],
+                                                 machine: "q35").fleet)
+        #expect(joined.hosts == ["a-recorded", "c-old"] && joined.groups.count == 2)
+        #expect(try #require(try Fleet.open(paths: [], extra: [try HostRecordFile(path: paths[0])], machine: "q35").fleet).hostCount == 1)
         // The default machine type is the record's default.
         #expect(try Fleet.open(paths: paths, machine: nil).fleet?.machine
                 == (try HostRecordFile(path: paths[0]).resolveMachine(nil)))

@@ -101,8 +101,7 @@ import Testing
             do {
                 let pages = try SnapshotPages(path: path)
                 for table in SnapshotSchema.tables {
-                    var sink: [UInt8] = []
-                    try pages.appendPages(root: try pages.root(table), to: &sink)
+                    _ = try pages.treePages(root: try pages.root(table))
                     _ = try Self.pageRows(pages, table, columns: 9)
                 }
                 _ = try pages.row("prop", rowid: 17)
