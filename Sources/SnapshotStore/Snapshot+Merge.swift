@@ -25,6 +25,12 @@ extension Snapshot {
                 }
                 meta.modelTables[binary] = table
             }
+            for (key, value) in p.meta.extra {
+                if let mine = meta.extra[key], mine != value {
+                    throw SnapshotError(.incompatible, path: label(i), "meta \(key) differs")
+                }
+                meta.extra[key] = value
+            }
             if let extra = p.meta.hostExtraFeatures {
                 if let mine = meta.hostExtraFeatures, mine.sorted() != extra.sorted() {
                     throw SnapshotError(.incompatible, path: label(i), "host records of different hosts cannot merge")

@@ -59,6 +59,9 @@ public struct SnapshotMeta: Sendable, Equatable {
     public var partialCoverage: PartialCoverage?
     /// Per binary (s390x): the CPU-definition table behind QEMU's model comparison and baseline.
     public var modelTables: [String: CPUModelTable] = [:]
+    /// Further `meta` rows, stored as given (keys the other fields do not use): host-record facts
+    /// such as `host_record` and `host_runtime_refused`, or `kvm_extra_features:<binary>`.
+    public var extra: [String: String] = [:]
 
     /// Creates meta data.
     public init(qcpuVersion: String, qemuVersion: String, qemuPackage: String, harvestTime: Int64,

@@ -31,6 +31,11 @@ extension SnapshotReader {
             s.meta.modelTables[String(key.dropFirst(CPUModelTable.metaKey(binary: "").count))] = table
         }
         s.meta.partialCoverage = PartialCoverage(coverage: coverage)
+        let known: Set<String> = ["coverage", "format", "harvest_epoch", "harvest_time", "qcpu_version", "qemu_package",
+                                  "qemu_version", "schema_version", "unsupported", "host_extra_features"]
+        for (key, value) in meta where !known.contains(key) && !key.hasPrefix(CPUModelTable.metaKey(binary: "")) {
+            s.meta.extra[key] = value
+        }
 
         var binaryName: [Int: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT * FROM binary ORDER BY id") {

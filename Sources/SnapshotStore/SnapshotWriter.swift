@@ -197,6 +197,8 @@ public struct SnapshotWriter {
         if let extra = m.hostExtraFeatures {
             rows.append(("host_extra_features", JSONValue.array(extra.sorted().map { .string($0) }).canonicalText))
         }
+        let taken = Set(rows.map(\.0))
+        rows += m.extra.filter { !taken.contains($0.key) }.map { ($0.key, $0.value) }
         return rows.sorted { $0.0 < $1.0 }
     }
 }
