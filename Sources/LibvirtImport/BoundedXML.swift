@@ -192,7 +192,13 @@ private struct Parser {
                 skipSpace()
                 guard i < bytes.count else { throw fail("truncated inside <\(tagName)>", at: start) }
                 if bytes[i] == UInt8(ascii: ">") { i += 1; break }
-                if peek("/>") { i += 2; selfClosing = true; break }
+                if bytes[i] == UInt8(ascii: "/") {
+                    guard i + 1 < bytes.count else { throw fail("truncated inside <\(tagName)>", at: start) }
+                    guard bytes[i + 1] == UInt8(ascii: ">") else { throw fail("expected '>' after '/' in <\(tagName)>") }
+                    i += 2
+                    selfClosing = true
+                    break
+                }
                 guard i > before else { throw fail("expected whitespace, '>' or '/>' in <\(tagName)>") }
                 let attrName = try name()
                 guard element[attrName] == nil else { throw fail("attribute \(attrName) given twice") }
@@ -200,7 +206,8 @@ private struct Parser {
                     throw fail("more than \(limits.maxAttributes) attributes on <\(tagName)>")
                 }
                 skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: "=") else { throw fail("expected '=' after \(attrName)") }
+                guard i < bytes.count else { throw fail("truncated inside <\(tagName)>", at: start) }
+                guard bytes[i] == UInt8(ascii: "=") else { throw fail("expected '=' after \(attrName)") }
                 i += 1
                 skipSpace()
                 element.attributes.append((attrName, try quoted()))
@@ -291,8 +298,9 @@ private struct Parser {
     mutating func entity() throws(BoundedXML.Error) -> [UInt8] {
         let start = i
         i += 1
-        while i < bytes.count, i - start <= 10, bytes[i] != UInt8(ascii: ";") { i += 1 }
-        guard i < bytes.count, bytes[i] == UInt8(ascii: ";") else { throw fail("an unterminated '&' reference", at: start) }
+        while i < bytes.count, i - start <= 10, bytes[i] != UInt8(ascii: ";"), bytes[i] != UInt8(ascii: "<") { i += 1 }
+        guard i < bytes.count else { throw fail("truncated inside an '&' reference", at: start) }
+        guard bytes[i] == UInt8(ascii: ";") else { throw fail("an unterminated '&' reference", at: start) }
         let body = String(decoding: bytes[(start + 1)..<i], as: UTF8.self)
         i += 1
         switch body {

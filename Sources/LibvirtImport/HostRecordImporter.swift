@@ -120,17 +120,25 @@ public struct HostRecordImporter: Sendable {
                           stepping: id?.stepping ?? 0, modelName: name, microcode: "unknown", kernel: "unknown")
     }
 
+    /// The KVM host CPU data of `data`.
+    ///
+    /// - Throws: ``LibvirtImportError`` with ``LibvirtImportError/Code/noKVM`` when there is none.
+    public static func kvmHostCPU(_ data: HostData) throws(LibvirtImportError) -> LibvirtHostCPU {
+        guard let cpu = data.kvmHostCPU else {
+            let what = data.kind == .capsXML ? "<hostCPU type='kvm'>" : "KVM phase with the host model's static expansion"
+            throw LibvirtImportError(.noKVM, file: data.file,
+                "no \(what) (the file has \(data.accelerators.joined(separator: ", "))): libvirt did not probe this QEMU under KVM, so it describes no KVM host")
+        }
+        return cpu
+    }
+
     /// The light host record of `data`.
     ///
     /// - Throws: ``LibvirtImportError`` with ``LibvirtImportError/Code/noKVM`` when the file has
     ///   no KVM host CPU data, or ``LibvirtImportError/Code/badFile`` when it lacks the
     ///   `migratable=off` answer.
     public func record(of data: HostData) throws(LibvirtImportError) -> Snapshot {
-        guard let cpu = data.kvmHostCPU else {
-            let what = data.kind == .capsXML ? "<hostCPU type='kvm'>" : "KVM phase with the host model's static expansion"
-            throw LibvirtImportError(.noKVM, file: data.file,
-                "no \(what) (the file has \(data.accelerators.joined(separator: ", "))): libvirt did not probe this QEMU under KVM, so it describes no KVM host")
-        }
+        let cpu = try Self.kvmHostCPU(data)
         guard cpu.migratability else {
             throw LibvirtImportError(.badFile, file: data.file,
                 "the KVM host CPU data has no migratability (libvirt got no migratable=off answer): the host's full feature set is unknown")

@@ -50,9 +50,10 @@ struct HostImportCommand: AsyncParsableCommand {
             for (file, out) in zip(files, outputs) {
                 do {
                     let data = try importer.read(file)
-                    let record = try importer.record(of: data)
+                    _ = try HostRecordImporter.kvmHostCPU(data)
                     let match = try ReleaseSnapshotMatch.find(qemuVersion: data.qemuVersion, binary: data.binary,
                                                               file: data.file, in: search)
+                    let record = try importer.record(of: data)
                     let host = record.sessions.first?.host
                     records.append((out, record, "\(out): \(data.kind.rawValue) \(data.file), QEMU \(data.qemuVersion), "
                                     + "\(host?.vendor ?? "?") \(host?.modelName ?? "?"); \(match.note)"))
