@@ -64,12 +64,16 @@ test: deps qemu-backports libvirt-source
 
 # Regenerate the shipped snapshot. SOURCE_DATE_EPOCH is the QEMU binary's mtime (the
 # package's build time), so any machine with the same QEMU packages writes the same bytes.
+# x86_64 also gets host-independent KVM rows of its named models (--kvm-models): light host
+# records take each model's KVM definition from them; that needs a usable /dev/kvm (any vendor).
+KVM_MODELS := --accel kvm --kvm-models
 snapshots: release
-	SOURCE_DATE_EPOCH=$$(stat -c %Y $(QEMU_X86)) $(QCPU_RELEASE) harvest --accel tcg \
+	@[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "make snapshots needs a usable /dev/kvm (KVM rows of named models)"; exit 1; }
+	SOURCE_DATE_EPOCH=$$(stat -c %Y $(QEMU_X86)) $(QCPU_RELEASE) harvest --accel tcg $(KVM_MODELS) \
 	  $(foreach b,$(SNAPSHOT_BINARIES),--qemu $(b)) -o $(SNAPSHOT)
 	$(QCPU_RELEASE) validate $(SNAPSHOT)
 	$(MAKE) qemu-backports
-	SOURCE_DATE_EPOCH=$$(stat -c %Y $(QEMU10)) $(QCPU_RELEASE) harvest --accel tcg --qemu $(QEMU10) \
+	SOURCE_DATE_EPOCH=$$(stat -c %Y $(QEMU10)) $(QCPU_RELEASE) harvest --accel tcg $(KVM_MODELS) --qemu $(QEMU10) \
 	  --qemu-arg -L --qemu-arg vendor/qemu-backports/usr/share/qemu -o $(SNAPSHOT10)
 	$(QCPU_RELEASE) validate $(SNAPSHOT10)
 

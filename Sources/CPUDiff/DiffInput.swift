@@ -24,6 +24,13 @@ struct DiffInput {
     /// Names only: an alias (`q35`) names different machine types in different releases.
     static func selected(_ machine: String, _ globs: [String]) -> Bool { Glob.matches(machine, any: globs) }
 
+    /// Keeps only the rows of `accels` (all when empty).
+    mutating func keep(accels: [String]) {
+        guard !accels.isEmpty else { return }
+        definitions.removeAll { !accels.contains($0.session.accel) }
+        expansions.removeAll { !accels.contains($0.key.session.accel) }
+    }
+
     /// The side of an in-memory snapshot.
     init(_ s: Snapshot, machines globs: [String]) {
         binaries = s.binaries.map(\.name)
@@ -58,8 +65,10 @@ struct DiffInput {
     }
 
     /// Both sides from open snapshot files, with the property sets the comparison reads decoded.
-    static func pair(_ a: SnapshotReader, _ b: SnapshotReader, machines globs: [String]) throws -> (DiffInput, DiffInput) {
+    static func pair(_ a: SnapshotReader, _ b: SnapshotReader, machines globs: [String], accels: [String] = []) throws -> (DiffInput, DiffInput) {
         var x = try DiffInput(listing: a, machines: globs), y = try DiffInput(listing: b, machines: globs)
+        x.keep(accels: accels)
+        y.keep(accels: accels)
         var neededA = Set<Int>(), neededB = Set<Int>()
         for c in common(x, y) {
             neededA.insert(c.old)

@@ -60,7 +60,7 @@ extension ReleaseDiff {
             }
             if delta.isEmpty { continue }
             if !delta.removed.isEmpty || !delta.added.isEmpty {
-                let group = PresenceGroup(pair: pair, hostDependent: k.session.accel != "tcg")
+                let group = PresenceGroup(pair: pair, hostDependent: ReleaseDiff.hostDependent(accel: k.session.accel, model: k.model))
                 var g = groups[group] ?? (0, [])
                 g.rows += 1
                 if g.first.count < 3 { g.first.append((position, "\(k.session.machine) \(k.model) \(k.type)")) }

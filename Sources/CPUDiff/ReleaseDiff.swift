@@ -27,6 +27,9 @@ public struct ReleaseDiff: Sendable {
         }
     }
 
+    /// Whether an expansion row depends on the host it was harvested on.
+    static func hostDependent(accel: String, model: String) -> Bool { accel != "tcg" && (model == "host" || model == "max") }
+
     /// One expansion prop that differs between A and B for the same (machine type, model, accelerator).
     public struct PropChange: Sendable, Equatable {
         /// How the change is classed (see ``ReleaseDiff/Class``).
@@ -35,8 +38,9 @@ public struct ReleaseDiff: Sendable {
         public var binary: String, machine: String, accel: String, model: String, type: String, variant: String
         /// The prop and its values (nil where the prop is absent).
         public var prop: String, old: JSONValue?, new: JSONValue?
-        /// Whether the row depends on the host (KVM).
-        public var hostDependent: Bool { accel != "tcg" }
+        /// Whether the row depends on the host: KVM's `host` and `max` (named models' KVM rows differ
+        /// between hosts only in `vendor`, which release snapshots leave out).
+        public var hostDependent: Bool { ReleaseDiff.hostDependent(accel: accel, model: model) }
 
         /// Creates a finding.
         public init(classification: Class, binary: String, machine: String, accel: String, model: String, type: String,
@@ -111,9 +115,11 @@ public struct ReleaseDiff: Sendable {
     /// Compares the snapshot files open in `a` (old) and `b` (new) without loading them whole:
     /// the same findings as comparing their loaded snapshots, each stored property set decoded at most once.
     ///
+    /// `accels` limits the rows compared to those accelerators (all when empty).
+    ///
     /// - Throws: ``SnapshotError`` when a file is corrupt.
-    public init(_ a: SnapshotReader, _ b: SnapshotReader, machines: [String] = []) throws {
-        let (x, y) = try DiffInput.pair(a, b, machines: machines)
+    public init(_ a: SnapshotReader, _ b: SnapshotReader, machines: [String] = [], accels: [String] = []) throws {
+        let (x, y) = try DiffInput.pair(a, b, machines: machines, accels: accels)
         self.init(x, y)
     }
 

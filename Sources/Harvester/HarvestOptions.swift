@@ -34,13 +34,23 @@ public struct HarvestOptions: Sendable {
     /// (s390x; about 13 s per binary; the live fallback does not).
     public var modelTables = true
 
+    /// Replays may skip recorded exchanges nobody asks for (a light host capture replaying a
+    /// recording of a full one).
+    public var replaySkipsUnasked = false
+
+    /// KVM sessions record only what does not depend on the host (for release snapshots): the
+    /// named models' definitions and full expansions without the host's `vendor`, no
+    /// `unavailable-features`, no `host`/`max`, no host fingerprint; plus, per binary, the features
+    /// QEMU's KVM accepts on any host but `host` does not turn on (`kvm_extra_features:<binary>`).
+    public var kvmModelsOnly = false
+
     /// Creates default options.
     public init() {}
 
     /// Where sessions come from: transcripts in ``replayDirectory``, else a live QEMU (recorded
     /// into ``recordDirectory`` when set).
     var sessionProvider: any QMPSessionProvider {
-        if let replayDirectory { return ReplaySessionProvider(directory: replayDirectory) }
+        if let replayDirectory { return ReplaySessionProvider(directory: replayDirectory, skipsUnasked: replaySkipsUnasked) }
         return LiveSessionProvider(timeout: timeout, recordDirectory: recordDirectory)
     }
 }

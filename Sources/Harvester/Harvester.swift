@@ -123,7 +123,7 @@ public struct Harvester: Sendable {
         }
         jobs.sort { $0.0 < $1.0 }
         if let shard = options.shard { jobs = jobs.enumerated().filter { shard.contains($0.offset) }.map(\.element) }
-        if jobs.contains(where: { $0.0.accel == "kvm" }), host == nil { host = HostFingerprint.current() }
+        if jobs.contains(where: { $0.0.accel == "kvm" }), host == nil, !options.kvmModelsOnly { host = HostFingerprint.current() }
 
         var snapshot = Snapshot(meta: SnapshotMeta(
             qcpuVersion: Self.qcpuVersion, qemuVersion: first.qemuVersion, qemuPackage: first.qemuPackage,
@@ -172,6 +172,22 @@ public struct Harvester: Sendable {
         guard failures.isEmpty else {
             throw HarvestError(.sessionsFailed, "\(failures.count) of \(jobs.count) sessions failed", failures: failures.sorted())
         }
+        if options.kvmModelsOnly {
+            for binary in binaries where records.first(where: { $0.name == binary.name })?.accelerators.contains("kvm") == true {
+                var probe = RealizeProbe(snapshot: snapshot, binary: binary.name, executable: binary.path,
+                                         extraArguments: options.extraArguments, provider: provider, recordedRefusals: refused)
+                let findings = try await probe.run()
+                stats.sessions += probe.sessions
+                newlyRefused.merge(probe.refusals) { _, new in new }
+                snapshot.meta.extra[HostRecordKeys.snapshotExtra(binary: binary.name)] =
+                    JSONValue.array((findings.extra ?? []).map { JSONValue.string($0) }).canonicalText
+            }
+            if let dir = options.recordDirectory, !newlyRefused.isEmpty {
+                var manifest = try RecordingManifest.read(from: dir)
+                manifest.refused.merge(newlyRefused) { _, new in new }
+                try manifest.write(to: dir)
+            }
+        }
         snapshot.normalize()
         stats.wallTime = clock.now - started
         return Result(snapshot: snapshot, stats: stats)
@@ -188,6 +204,7 @@ public struct Harvester: Sendable {
         let modelGlobs = options.modelGlobs
         let extraArguments = options.extraArguments
         let expansionTypes = options.expansionTypes
+        let hostIndependent = options.kvmModelsOnly
         let logger = self.logger
         let width = max(1, options.jobs)
         let cache = ExpansionCache()
@@ -203,7 +220,7 @@ public struct Harvester: Sendable {
                         let probe = try await SessionProbe.run(key: key, binary: binary, host: host,
                                                                modelGlobs: modelGlobs, cache: cache,
                                                                extraArguments: extraArguments, expansionTypes: expansionTypes,
-                                                               provider: provider)
+                                                               hostIndependent: hostIndependent, provider: provider)
                         return (i, .probed(probe))
                     } catch let error as QMPError {
                         if error.code == .processExited, error.beforeGreeting,

@@ -5,12 +5,12 @@ import SnapshotStore
 
 /// Records this host as QEMU sees it under KVM: a host record.
 ///
-/// A host record is a snapshot file of one binary harvested under KVM only: every model's full
-/// expansion and `unavailable-features` per machine type, the `host` and `max` expansions
-/// (migratable and not), the host fingerprint, and the features a realized
-/// `host,migratable=off` CPU keeps although the `host` expansion leaves them off
-/// (``SnapshotMeta/hostExtraFeatures``: QEMU does not auto-enable `topoext` and the KVM hints).
-/// With those, the query side computes `-cpu MODEL,enforce` refusals offline.
+/// A host record (light, `host_record` 2) is a snapshot file of one binary under KVM holding only
+/// what depends on the host: per machine type the `host` expansion, migratable and not; the
+/// features a realized `host,migratable=off` CPU keeps although the expansion leaves them off
+/// (``SnapshotMeta/hostExtraFeatures``: QEMU does not auto-enable `topoext` and the KVM hints);
+/// the features KVM offers but a running vCPU refuses (`host_runtime_refused`, ``RuntimeProbe``);
+/// the host fingerprint. Each model's own KVM definition comes from the release snapshot.
 public struct HostCapture: Sendable {
     /// Session name of the realize probe in recordings.
     static let realizeSession = "host-realize"
@@ -57,19 +57,36 @@ public struct HostCapture: Sendable {
         options.accelerators = ["kvm"]
         options.expansionTypes = ["full"]
         options.qomTypes = false
+        // A light record: only the host model; each model's definition comes from the release snapshot.
+        options.modelGlobs = ["host"]
+        options.replaySkipsUnasked = true
         var result = try await Harvester(options: options, logger: logger).run(progress: progress)
         guard let binary = result.snapshot.binaries.first, binary.accelerators.contains("kvm") else {
             throw HarvestError(.noKVM, "QEMU cannot use KVM here: no host record")
         }
-        // Realize sessions QEMU refused to start are kept in the manifest, like refused harvest sessions.
+        // Probe sessions QEMU refused to start are kept in the manifest, like refused harvest sessions.
         let recorded = try options.replayDirectory.map { try RecordingManifest.read(from: $0).refused } ?? [:]
         var probe = RealizeProbe(snapshot: result.snapshot, binary: binary.name,
                                  executable: options.binaries.first ?? binary.name,
                                  extraArguments: options.extraArguments, provider: options.sessionProvider,
                                  recordedRefusals: recorded)
-        let (extra, maxStatic) = try await probe.run()
-        result.snapshot.meta.hostExtraFeatures = extra
-        result.snapshot.expansions.append(maxStatic)
+        if let dir = options.replayDirectory {
+            // A recording made before the runtime probe existed cannot replay it (nor the realize
+            // probe on its new base): the record then says it was not probed.
+            let name = "\(binary.name)/\(RuntimeProbe.sessionName)"
+            let file = (dir as NSString).appendingPathComponent(name + ".replies")
+            probe.probeRuntime = recorded[name] != nil || FileManager.default.fileExists(atPath: file)
+        }
+        let findings = try await probe.run()
+        result.snapshot.meta.extra[HostRecordKeys.format] = HostRecordKeys.light
+        if let extra = findings.extra {
+            result.snapshot.meta.hostExtraFeatures = extra
+        }
+        if let refused = findings.runtimeRefused {
+            result.snapshot.meta.extra[HostRecordKeys.runtimeRefused] = JSONValue.array(refused.map { JSONValue.string($0) }).canonicalText
+        } else {
+            result.snapshot.meta.extra[HostRecordKeys.notProbed] = "replayed from a recording made before the runtime and realize probes"
+        }
         result.snapshot.normalize()
         result.stats.sessions += probe.sessions
         if let dir = options.recordDirectory, !probe.refusals.isEmpty {
@@ -80,3 +97,4 @@ public struct HostCapture: Sendable {
         return result
     }
 }
+

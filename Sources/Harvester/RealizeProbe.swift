@@ -5,9 +5,10 @@ import SnapshotStore
 ///
 /// QEMU's `host` model turns on every feature KVM reports, except those it never auto-enables
 /// (`topoext`, `kvm-hint-dedicated`): the expansion then says "off" although `-cpu X,enforce`
-/// accepts them. The probe starts one paused QEMU with `-cpu host,migratable=off,F=on,...` for
-/// every feature the `host` expansion lacks (the target's feature names, and any prop some model
-/// turns on), and reads back which of them the realized CPU kept. A feature whose request stops
+/// accepts them. After the ``RuntimeProbe`` (whose findings it also returns), the probe starts one
+/// paused QEMU with `-cpu host,<every named feature the host offers but the refused ones>,F=on,...`
+/// for every feature name the `host,migratable=off` expansion leaves off, and reads back which of
+/// them the realized CPU kept. A feature whose request stops
 /// QEMU from starting (KVM refuses the vCPU) is found by halving the list and counts as
 /// unsupported; such refusals are returned in ``refusals`` for the recording's manifest.
 struct RealizeProbe: Sendable {
@@ -18,6 +19,8 @@ struct RealizeProbe: Sendable {
     var provider: any QMPSessionProvider
     /// Refusals of a recording being replayed: session name → QEMU's message.
     var recordedRefusals: [String: String] = [:]
+    /// Whether to run the runtime and realize probes (false replaying a recording that predates them).
+    var probeRuntime = true
     /// Sessions QEMU refused to start in the last ``run()``: session name → QEMU's message.
     private(set) var refusals: [String: String] = [:]
     /// QEMU processes started by the last ``run()``.
@@ -26,55 +29,77 @@ struct RealizeProbe: Sendable {
     /// The machine type the CPU is realized on: the default one, else the first harvested.
     var machine: String? {
         let ok = Set(snapshot.sessions.filter { $0.key.binary == binary && $0.status == "ok" }.map(\.key.machine))
-        let machines = snapshot.machines.filter { $0.binary == binary && ok.contains($0.name) }
+        let machines = snapshot.machines.filter { $0.binary == binary && ok.contains($0.name) && $0.name != "none" }
         return (machines.first { $0.isDefault } ?? machines.first)?.name
     }
 
-    /// Feature names the `host,migratable=off` expansion of `machine` leaves off, and boolean props
-    /// on in some model's expansion but off in the same machine type's `host` expansion.
-    func candidates(featureNames: Set<String>, machine: String) -> [String] {
-        var hostProps: [String: PropertySet] = [:]
-        for e in snapshot.expansions where e.key.session.binary == binary && e.key.model == "host"
-            && e.key.variant == "migratable=off" {
-            if case .expanded(_, let props) = e.outcome { hostProps[e.key.session.machine] = props }
-        }
-        var result = Set(featureNames.filter { hostProps[machine]?[$0]?.boolValue == false })
-        for e in snapshot.expansions where e.key.session.binary == binary && e.key.type == "full" && e.key.variant.isEmpty
-            && !SessionProbe.hostModels.contains(e.key.model) {
-            guard case .expanded(_, let props) = e.outcome, let host = hostProps[e.key.session.machine] else { continue }
-            for p in props.properties where p.value.boolValue == true && host[p.name]?.boolValue == false {
-                result.insert(p.name)
-            }
-        }
-        return result.sorted()
+    /// What the probes found: features supported but not auto-enabled, features offered but refused
+    /// by a running vCPU, and `max`'s static expansion (its boolean props are the target's names).
+    struct Findings: Sendable {
+        /// nil when not probed (a replayed recording older than these probes).
+        var extra: [String]?
+        var runtimeRefused: [String]?
+        var maxStatic: ExpansionRecord
     }
 
-    /// The supported-but-not-auto-enabled features, and `max`'s static expansion (its boolean
-    /// props are the target's canonical feature names).
-    mutating func run() async throws -> (extra: [String], maxStatic: ExpansionRecord) {
+    /// Runs the runtime probe, then realizes `host` with every feature its expansion leaves off.
+    mutating func run() async throws -> Findings {
         guard let machine else { throw HarvestError(.noKVM, "\(binary): no machine type ran under KVM") }
         let key = SessionKey(binary: binary, machine: machine, accel: "kvm")
         sessions = 1
         refusals = [:]
-        let maxStatic = try await provider.withSession(
+        var hostProps: [String: JSONValue] = [:], migratableProps: [String: JSONValue] = [:]
+        for e in snapshot.expansions where e.key.session == key && e.key.model == "host" && e.key.type == "full" {
+            if case .expanded(_, let props) = e.outcome {
+                for p in props.properties {
+                    if e.key.variant == "migratable=off" { hostProps[p.name] = p.value } else { migratableProps[p.name] = p.value }
+                }
+            }
+        }
+        // A harvest of host-independent KVM rows has no host expansions: ask for them here.
+        let askHost = hostProps.isEmpty
+        let (maxStatic, asked) = try await provider.withSession(
             name: "\(binary)/\(HostCapture.realizeSession)-names", executable: executable,
             arguments: QEMUProcess.standardArguments(machine: machine, accel: "kvm") + extraArguments
         ) { client in
             let reply = try await client.attemptReply("query-cpu-model-expansion", arguments: [
                 "type": "static", "model": ["name": "max"]])
-            return try ReplyRecords.expansion(reply, key: .init(session: key, model: "max", type: "static"), cache: ExpansionCache())
+            var asked: [[String: JSONValue]] = []
+            for migratable in askHost ? [true, false] : [] {
+                let host = try await client.execute("query-cpu-model-expansion", arguments: [
+                    "type": "full", "model": ["name": "host", "props": ["migratable": .bool(migratable)]]])
+                asked.append(host["model"]?["props"]?.objectValue ?? [:])
+            }
+            return (try ReplyRecords.expansion(reply, key: .init(session: key, model: "max", type: "static"), cache: ExpansionCache()),
+                    asked)
         }
+        if asked.count == 2 { (migratableProps, hostProps) = (asked[0], asked[1]) }
         var names = Set<String>()
         if case .expanded(_, let props) = maxStatic.outcome {
             names = Set(props.properties.filter { $0.value.boolValue != nil }.map(\.name))
         }
-        let kept = try await realize(candidates(featureNames: names, machine: machine), machine: machine, part: "")
-        return (kept.sorted(), maxStatic)
+        let offered = Set(names.filter { hostProps[$0]?.boolValue == true })
+        let migratable = Set(names.filter { migratableProps[$0]?.boolValue == true })
+        guard probeRuntime else {
+            return Findings(extra: nil, runtimeRefused: nil, maxStatic: maxStatic)
+        }
+        var runtime = RuntimeProbe(binary: binary, executable: executable, machine: machine, extraArguments: extraArguments,
+                                   provider: provider, recordedRefusals: recordedRefusals)
+        let refused = try await runtime.run(offered: offered, migratable: migratable)
+        sessions += runtime.sessions
+        refusals.merge(runtime.refusals) { _, new in new }
+        let candidates = names.filter { hostProps[$0]?.boolValue == false }.sorted()
+        base = runtime.hostLine(removing: refused)
+        let kept = try await realize(candidates, machine: machine, part: "")
+        return Findings(extra: kept.sorted(), runtimeRefused: refused, maxStatic: maxStatic)
     }
+
+    /// The `-cpu` prefix every realize session starts from.
+    var base = ["host", "migratable=off"]
 
     private mutating func realize(_ features: [String], machine: String, part: String) async throws -> [String] {
         guard !features.isEmpty else { return [] }
-        let cpu = (["host", "migratable=off"] + features.map { "\($0)=on" }).joined(separator: ",")
+        let cpu = (base + features.map { "\($0)=on" }).joined(separator: ",")
         sessions += 1
         let name = "\(binary)/\(HostCapture.realizeSession)\(part.isEmpty ? "" : "-" + part)"
         do {

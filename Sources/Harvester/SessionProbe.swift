@@ -15,22 +15,29 @@ struct SessionProbe: Sendable {
 
     static func run(key: SessionKey, binary: BinaryFile, host: HostRecord?, modelGlobs: [String],
                     cache: ExpansionCache, extraArguments: [String] = [],
-                    expansionTypes: [String] = ["full", "static"], provider: any QMPSessionProvider) async throws -> SessionProbe {
+                    expansionTypes: [String] = ["full", "static"], hostIndependent: Bool = false,
+                    provider: any QMPSessionProvider) async throws -> SessionProbe {
+        // Host-independent KVM rows: named models only, full expansions without the host's vendor.
+        let independent = hostIndependent && key.accel == "kvm"
+        let expansionTypes = independent ? expansionTypes.filter { $0 == "full" } : expansionTypes
         let clock = ContinuousClock()
         let started = clock.now
         var probe = try await provider.withSession(
             name: key.description, executable: binary.path,
             arguments: QEMUProcess.standardArguments(machine: key.machine, accel: key.accel) + extraArguments
         ) { client in
-            var probe = SessionProbe(session: SessionRecord(key: key, host: key.accel == "kvm" ? host : nil))
+            var probe = SessionProbe(session: SessionRecord(key: key, host: key.accel == "kvm" && !independent ? host : nil))
             var unsupported: [String] = []
             var names: [String] = []
             switch try await client.attempt("query-cpu-definitions") {
             case .success(let defs):
                 for d in defs.arrayValue ?? [] {
-                    guard let name = d["name"]?.stringValue, Glob.matches(name, any: modelGlobs) else { continue }
+                    guard let name = d["name"]?.stringValue, Glob.matches(name, any: modelGlobs),
+                          !(independent && hostModels.contains(name)) else { continue }
                     names.append(name)
-                    probe.definitions.append(ReplyRecords.definition(d, name: name, key: key))
+                    var definition = ReplyRecords.definition(d, name: name, key: key)
+                    if independent { definition.unavailableFeatures = nil }
+                    probe.definitions.append(definition)
                 }
             case .failure(let error):
                 unsupported.append(error.isUnsupported ? "query-cpu-definitions"
@@ -50,7 +57,11 @@ struct SessionProbe: Sendable {
                 }
                 let results = [first] + (try await client.pipeline(Array(commands.dropFirst())))
                 for (name, result) in zip(names, results) {
-                    probe.expansions.append(try ReplyRecords.expansion(result, key: .init(session: key, model: name, type: type), cache: cache))
+                    var record = try ReplyRecords.expansion(result, key: .init(session: key, model: name, type: type), cache: cache)
+                    if independent, case .expanded(let model, let props) = record.outcome {
+                        record.outcome = .expanded(model: model, props: PropertySet(sorted: props.properties.filter { $0.name != "vendor" }))
+                    }
+                    probe.expansions.append(record)
                 }
             }
             if key.accel == "kvm", !unsupported.contains("query-cpu-model-expansion full") {

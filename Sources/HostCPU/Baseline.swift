@@ -25,8 +25,9 @@ public struct Baseline: Sendable {
     /// model runs everywhere, the model closest to the common set, with `-` flags.
     public static func compute(_ profiles: [HostProfile], migratable: Bool) throws(HostCPUError) -> Baseline {
         guard let first = profiles.first else { throw HostCPUError(.noHosts, "baseline needs at least one host") }
-        var common = migratable ? first.migratableSupported : first.supported
-        for p in profiles.dropFirst() { common.formIntersection(migratable ? p.migratableSupported : p.supported) }
+        // Only what a running vCPU takes on each host: `enforce` accepts more on some (runtime refusals).
+        var common = migratable ? first.migratableOfferable : first.offerable
+        for p in profiles.dropFirst() { common.formIntersection(migratable ? p.migratableOfferable : p.offerable) }
         let sets = first.modelSets
         let candidates = CommandLineSearch.candidates(for: common, in: sets).sorted { a, b in
             if a.runsAsDefined != b.runsAsDefined { return a.runsAsDefined }

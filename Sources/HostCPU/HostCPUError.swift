@@ -21,6 +21,8 @@ public struct HostCPUError: Error, Sendable, CustomStringConvertible {
         /// The snapshot has no CPU model table for the binary (QEMU compares and baselines models
         /// only on s390x, and only harvests that recorded the table have one).
         public static let noModelTable = Code("no-model-table")
+        /// No release snapshot holds the models a light host record needs.
+        public static let noSnapshot = Code("no-snapshot")
         /// The short name of the code.
         public var description: String { raw }
     }

@@ -15,20 +15,29 @@ public struct HostProfile: Sendable {
     public var modelSets: ModelFeatureSets
     /// `unavailable-features` as QEMU reported them at capture (for reference; previews do not use them).
     public var recordedUnavailable: [String: [String]]
+    /// Features KVM offers here (so `enforce` accepts them) that a running vCPU refuses: never proposed.
+    public var runtimeRefused: Set<String>
 
     /// Creates a profile.
     public init(host: String, machine: String, supported: Set<String>, migratableSupported: Set<String>,
-                modelSets: ModelFeatureSets, recordedUnavailable: [String: [String]] = [:]) {
+                modelSets: ModelFeatureSets, recordedUnavailable: [String: [String]] = [:],
+                runtimeRefused: Set<String> = []) {
         self.host = host
         self.machine = machine
         self.supported = supported
         self.migratableSupported = migratableSupported
         self.modelSets = modelSets
         self.recordedUnavailable = recordedUnavailable
+        self.runtimeRefused = runtimeRefused
     }
 
-    /// The `host` model's features (migratable): libvirt's host-model.
-    public var hostModelFeatures: Set<String> { modelSets.models["host"] ?? migratableSupported }
+    /// What a proposed `-cpu` line may hold: the supported features a running vCPU takes.
+    public var offerable: Set<String> { supported.subtracting(runtimeRefused) }
+    /// The migratable part of ``offerable``.
+    public var migratableOfferable: Set<String> { migratableSupported.subtracting(runtimeRefused) }
+
+    /// The `host` model's features (migratable) that a running vCPU takes: libvirt's host-model.
+    public var hostModelFeatures: Set<String> { (modelSets.models["host"] ?? migratableSupported).subtracting(runtimeRefused) }
 
     /// Features the host has but that block migration (`invtsc`, ...).
     public var nonMigratable: Set<String> { supported.subtracting(migratableSupported) }

@@ -21,22 +21,34 @@ public final class HostRecordFile: Sendable {
     public let space: FeatureSpace
     /// Features KVM supports that the `host` expansion leaves off (canonical names).
     public let extraFeatures: Set<String>
+    /// Features KVM offers that a running vCPU refuses (canonical names; empty when not probed).
+    public let runtimeRefused: Set<String>
+    /// Whether the runtime probe ran (false: an old record, an import, or an old recording replayed).
+    public let runtimeProbed: Bool
+    /// The release snapshot the models come from (light records), or nil (the record holds them).
+    public let release: ReleaseSnapshots.Release?
+    /// Notes for the user (the snapshot of another build of the series answers, ...).
+    public let notes: [String]
     let reader: SnapshotReader
     let machines: [SnapshotReader.MachineRow]
     let kvmMachines: Set<String>
+    let releases: ReleaseSnapshots
 
-    /// Opens and checks a host record.
+    /// Opens and checks a host record; a light one takes its models from `releases`.
     ///
     /// - Throws: ``HostCPUError`` (``HostCPUError/Code/notHostRecord``) for a snapshot that is not
-    ///   a host record, or a `SnapshotError` for a file that is not a good snapshot.
-    public init(path: String) throws {
+    ///   a host record, ``HostCPUError/Code/noSnapshot`` when no release snapshot has its models,
+    ///   or a `SnapshotError` for a file that is not a good snapshot.
+    public init(path: String, releases: ReleaseSnapshots = .shared) throws {
         self.path = path
+        self.releases = releases
         name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         reader = try SnapshotReader(path: path)
         let meta = try reader.meta()
         let binaries = try reader.binaries().filter { $0.accelerators.contains("kvm") }
-        guard let extraText = meta["host_extra_features"], binaries.count == 1, let b = binaries.first else {
-            throw HostCPUError(.notHostRecord, "\(path): not a host record (write one with 'qcpu host capture')")
+        let light = meta[HostRecordKeys.format] == HostRecordKeys.light
+        guard light || meta["host_extra_features"] != nil, binaries.count == 1, let b = binaries.first else {
+            throw HostCPUError(.notHostRecord, "\(path): not a host record (write one with 'qcpu host capture' or 'qcpu host import')")
         }
         binary = b.name
         arch = b.arch
@@ -53,16 +65,45 @@ public final class HostRecordFile: Sendable {
         guard let host else { throw HostCPUError(.notHostRecord, "\(path): a host record without KVM sessions") }
         fingerprint = host
         kvmMachines = kvm
-        let names = try reader.staticFeatureNames(binary: b.name) ?? []
-        guard !names.isEmpty else { throw HostCPUError(.notHostRecord, "\(path): a host record without feature names") }
+        var notes: [String] = []
+        var names: Set<String>
+        var snapshotExtra: [String] = []
+        if light {
+            let release = try releases.release(version: qemuVersion, binary: b.name)
+            if release.version != qemuVersion {
+                notes.append("host record \(name) is of QEMU \(qemuVersion); its models come from the snapshot of QEMU \(release.version), the newest of the \(ReleaseSnapshots.series(qemuVersion)) series here (\(release.path))")
+            }
+            self.release = release
+            names = try release.reader.staticFeatureNames(binary: b.name) ?? []
+            let extraKey = HostRecordKeys.snapshotExtra(binary: b.name)
+            if let text = try release.reader.meta()[extraKey] {
+                snapshotExtra = ((try? JSONParser.parse(text))?.arrayValue ?? []).compactMap(\.stringValue)
+            }
+        } else {
+            release = nil
+            names = try reader.staticFeatureNames(binary: b.name) ?? []
+            if names.isEmpty, let r = try? releases.release(version: qemuVersion, binary: b.name) {
+                names = try r.reader.staticFeatureNames(binary: b.name) ?? []
+            }
+        }
+        guard !names.isEmpty else { throw HostCPUError(.notHostRecord, "\(path): no feature names for \(b.name)") }
         let spellings = try reader.expansion(binary: b.name, machine: kvm.sorted()[0], accel: "kvm", model: "host")
         var space = FeatureSpace(names: names)
         if case .expanded(_, let props)? = spellings {
             space = FeatureSpace(names: names, spellings: props.properties.map(\.name))
         }
         self.space = space
-        let extra = ((try? JSONParser.parse(extraText))?.arrayValue ?? []).compactMap(\.stringValue)
+        func list(_ key: String) -> [String]? {
+            meta[key].map { ((try? JSONParser.parse($0))?.arrayValue ?? []).compactMap(\.stringValue) }
+        }
+        // QEMU adds some features to KVM's supported set on every host (topoext, the KVM hints):
+        // the release snapshot records them, so records that could not probe still have them.
+        let extra = (list("host_extra_features") ?? []) + snapshotExtra
         extraFeatures = Set(extra.compactMap { space.resolve($0) })
+        let refused = list(HostRecordKeys.runtimeRefused)
+        runtimeProbed = refused != nil
+        runtimeRefused = Set((refused ?? []).compactMap { space.resolve($0) })
+        self.notes = notes
     }
 
     /// A one-line description: name, CPU, QEMU.
@@ -81,8 +122,9 @@ public final class HostRecordFile: Sendable {
         }
         let found = machines.first { $0.name == name } ?? machines.first { $0.info["alias"]?.stringValue == name }
         guard let found, kvmMachines.contains(found.name) else {
+            let only = kvmMachines.count == 1 ? "; it has only \(kvmMachines.first!)\(kvmMachines == ["none"] ? ", as libvirt probes with -machine none" : "")" : ""
             throw .unknown("machine type", name, among: kvmMachines.sorted(),
-                           context: "in host record \(self.name) (QEMU \(qemuVersion), KVM)")
+                           context: "in host record \(self.name) (QEMU \(qemuVersion), KVM\(only))")
         }
         return found.name
     }
@@ -90,26 +132,38 @@ public final class HostRecordFile: Sendable {
     /// This host on `machine` (a name or alias).
     public func profile(machine: String?) throws -> HostProfile {
         let machine = try resolveMachine(machine)
-        var models: [String: Set<String>] = [:]
-        for (model, props) in try reader.expansions(binary: binary, machine: machine, accel: "kvm") {
-            models[model] = space.features(of: props)
-        }
-        guard let hostModel = models["host"],
+        guard case .expanded(_, let migratableProps)? = try reader.expansion(binary: binary, machine: machine, accel: "kvm", model: "host"),
               case .expanded(_, let unmigratable)? = try reader.expansion(binary: binary, machine: machine, accel: "kvm",
                                                                         model: "host", variant: "migratable=off") else {
             throw HostCPUError(.notHostRecord, "\(path): no host expansions for \(machine)")
         }
         let supported = space.features(of: unmigratable).union(extraFeatures)
+        let hostModel = space.features(of: migratableProps)
         let migratable = hostModel.union(extraFeatures)
-        var aliasOf: [String: String] = [:]
+        let sets: ModelFeatureSets
         var recorded: [String: [String]] = [:]
-        for d in try reader.definitions(binary: binary, machine: machine, accel: "kvm") {
-            if let a = d.aliasOf { aliasOf[d.name] = a }
-            recorded[d.name] = d.unavailableFeatures
+        if let release {
+            guard var fromSnapshot = try releases.modelSets(release, binary: binary, machine: machine, space: space) else {
+                throw HostCPUError(.noSnapshot, "the snapshot of QEMU \(release.version) (\(release.path)) has no KVM rows for \(binary) on \(machine): regenerate it with --accel kvm --kvm-models")
+            }
+            // Under KVM `max` is `host` (QEMU's kvm_cpu_max_instance_init): both are this host's.
+            fromSnapshot.models["host"] = hostModel
+            fromSnapshot.models["max"] = hostModel
+            sets = fromSnapshot
+        } else {
+            var models: [String: Set<String>] = [:]
+            for (model, props) in try reader.expansions(binary: binary, machine: machine, accel: "kvm") {
+                models[model] = space.features(of: props)
+            }
+            var aliasOf: [String: String] = [:]
+            for d in try reader.definitions(binary: binary, machine: machine, accel: "kvm") {
+                if let a = d.aliasOf { aliasOf[d.name] = a }
+                recorded[d.name] = d.unavailableFeatures
+            }
+            sets = ModelFeatureSets(machine: machine, accel: "kvm", space: space, models: models, aliasOf: aliasOf)
         }
-        let sets = ModelFeatureSets(machine: machine, accel: "kvm", space: space, models: models, aliasOf: aliasOf)
         return HostProfile(host: name, machine: machine, supported: supported, migratableSupported: migratable,
-                           modelSets: sets, recordedUnavailable: recorded)
+                           modelSets: sets, recordedUnavailable: recorded, runtimeRefused: runtimeRefused)
     }
 
     /// Checks that every record describes the same QEMU build and architecture.

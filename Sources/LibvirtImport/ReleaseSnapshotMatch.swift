@@ -1,9 +1,11 @@
 import Foundation
+import HostCPU
 import SnapshotStore
 
-/// The snapshot an imported host record will be answered from: the newest snapshot of the
-/// record's QEMU release series (`7.2.0` → the newest `7.2.x`) that has the binary's KVM rows on
-/// machine type `none` (its models' host-independent KVM definitions).
+/// The snapshot an imported host record will be answered from, found at import time the way
+/// questions find it (``HostCPU/ReleaseSnapshots``: the record's QEMU version, else the newest
+/// snapshot of its release series, `7.2.0` → `7.2.22`, with KVM rows of the binary's named
+/// models), and which must hold those rows on machine type `none`, the record's only one.
 public struct ReleaseSnapshotMatch: Sendable {
     /// The snapshot file.
     public var path: String
@@ -19,55 +21,27 @@ public struct ReleaseSnapshotMatch: Sendable {
     public var note: String {
         let name = (path as NSString).lastPathComponent
         return isOtherVersion
-            ? "QEMU \(recordVersion)'s models will be answered from \(name) (QEMU \(qemuVersion), the newest of the \(Self.series(recordVersion)) series here)"
+            ? "QEMU \(recordVersion)'s models will be answered from \(name) (QEMU \(qemuVersion), the newest of the \(ReleaseSnapshots.series(recordVersion)) series here)"
             : "QEMU \(recordVersion)'s models will be answered from \(name)"
     }
 
-    /// `major.minor` of a version.
-    static func series(_ version: String) -> String { version.split(separator: ".").prefix(2).joined(separator: ".") }
-
-    /// Numeric parts of a version, for ordering.
-    static func parts(_ version: String) -> [Int] { version.split(separator: ".").map { Int($0) ?? 0 } }
-
-    /// Finds the snapshot among `files` (the search path's files, in search order).
+    /// Finds the snapshot among `releases` for a file of QEMU `qemuVersion` and `binary`.
     ///
     /// - Throws: ``LibvirtImportError`` (``LibvirtImportError/Code/noReleaseSnapshot``) naming
-    ///   what is missing (the release, the binary, or its KVM rows) and how to get it; a file that
-    ///   is not a good snapshot is an error too (`SnapshotError`).
+    ///   what is missing (the release and binary, or its KVM rows on `none`) and how to get it;
+    ///   errors of a file on the search path that is not a good snapshot.
     public static func find(qemuVersion: String, binary: String, file: String,
-                            in files: [String]) throws -> ReleaseSnapshotMatch {
-        let series = series(qemuVersion)
-        var versions: [String] = []
-        var sameSeries: [(path: String, version: String, hasBinary: Bool, hasKVM: Bool)] = []
-        for path in files {
-            let reader = try SnapshotReader(path: path)
-            let meta = try reader.meta()
-            // Host records describe hosts, not releases.
-            guard meta[HostRecordKeys.format] == nil, meta["host_extra_features"] == nil, let v = meta["qemu_version"] else { continue }
-            versions.append(v)
-            guard Self.series(v) == series else { continue }
-            let hasBinary = try reader.binaries().contains { $0.name == binary }
-            let hasKVM = hasBinary ? try reader.session(binary: binary, machine: "none", accel: "kvm") != nil : false
-            sameSeries.append((path, v, hasBinary, hasKVM))
+                            in releases: ReleaseSnapshots) throws -> ReleaseSnapshotMatch {
+        let release: ReleaseSnapshots.Release
+        do { release = try releases.release(version: qemuVersion, binary: binary) } catch let error as HostCPUError {
+            guard error.code == .noSnapshot else { throw error }
+            throw LibvirtImportError(.noReleaseSnapshot, file: file,
+                                     "QEMU \(qemuVersion), \(binary): an imported record takes its models from a release snapshot, and there is \(error.message)")
         }
-        let howTo = "harvest QEMU \(series) with KVM on a machine that has it (qcpu harvest --qemu PATH-TO-\(binary) -o qemu-\(series).x.sqlite) and put the file on the snapshot search path (qcpu path)"
-        let candidates = sameSeries.filter(\.hasKVM)
-        guard let best = candidates.max(by: { parts($0.version).lexicographicallyPrecedes(parts($1.version)) }) else {
-            let message: String
-            if sameSeries.isEmpty {
-                let have = Set(versions).sorted { parts($0).lexicographicallyPrecedes(parts($1)) }
-                message = "no snapshot of QEMU \(series) (\(file) is QEMU \(qemuVersion)) on the search path"
-                    + (have.isEmpty ? "" : " (it has QEMU \(have.joined(separator: ", ")))")
-                    + ": an imported record takes its models' KVM definitions from the snapshot of its release; \(howTo)"
-            } else if !sameSeries.contains(where: \.hasBinary) {
-                let names = sameSeries.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")
-                message = "the QEMU \(series) snapshot (\(names)) has no \(binary) (\(file) is of that binary): \(howTo)"
-            } else {
-                let names = sameSeries.filter(\.hasBinary).map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")
-                message = "the QEMU \(series) snapshot (\(names)) has no KVM rows of \(binary) on machine type none, which an imported record needs for its models: \(howTo)"
-            }
-            throw LibvirtImportError(.noReleaseSnapshot, file: file, message)
+        guard try release.reader.session(binary: binary, machine: "none", accel: "kvm")?.status == "ok" else {
+            throw LibvirtImportError(.noReleaseSnapshot, file: file,
+                "the snapshot of QEMU \(release.version) (\(release.path)) has no KVM rows of \(binary) on machine type none, the imported record's machine type: harvest it again with --accel kvm --kvm-models (machine type none included)")
         }
-        return ReleaseSnapshotMatch(path: best.path, qemuVersion: best.version, recordVersion: qemuVersion)
+        return ReleaseSnapshotMatch(path: release.path, qemuVersion: release.version, recordVersion: qemuVersion)
     }
 }

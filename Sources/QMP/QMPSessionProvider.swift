@@ -72,9 +72,15 @@ extension LiveSessionProvider {
 public struct ReplaySessionProvider: QMPSessionProvider {
     /// The directory holding the transcripts.
     public var directory: String
+    /// Whether recorded exchanges that are not asked for may be skipped (commands must still come
+    /// in the recorded order).
+    public var skipsUnasked: Bool
 
     /// Creates a provider.
-    public init(directory: String) { self.directory = directory }
+    public init(directory: String, skipsUnasked: Bool = false) {
+        self.directory = directory
+        self.skipsUnasked = skipsUnasked
+    }
 
     public func withSession<R: Sendable>(
         name: String, executable: String, arguments: [String],
@@ -82,7 +88,7 @@ public struct ReplaySessionProvider: QMPSessionProvider {
     ) async throws -> R {
         let path = (directory as NSString).appendingPathComponent(name + ".replies")
         let transcript = try Transcript(contentsOf: path)
-        let client = QMPClient(transport: TranscriptTransport(transcript: transcript, name: path))
+        let client = QMPClient(transport: TranscriptTransport(transcript: transcript, name: path, skipsUnasked: skipsUnasked))
         try await client.start()
         let value = try await body(client)
         try await client.execute("quit")

@@ -1,15 +1,18 @@
 /// Replays a recorded ``Transcript``: each command sent must be the next recorded one
 /// (same `execute` and `arguments`), and the recorded reply is returned with the caller's id.
+/// With `skipsUnasked`, recorded exchanges before the matching one are passed over instead.
 public final class TranscriptTransport: QMPTransport {
     private let transcript: Transcript
     private let name: String
     private var next = 0
     private var pending: [JSONValue] = []
+    private let skipsUnasked: Bool
 
     /// Creates a transport replaying `transcript`; `name` appears in errors.
-    public init(transcript: Transcript, name: String) {
+    public init(transcript: Transcript, name: String, skipsUnasked: Bool = false) {
         self.transcript = transcript
         self.name = name
+        self.skipsUnasked = skipsUnasked
     }
 
     /// Replays carry no greeting; this returns a banner that says it is a replay.
@@ -21,6 +24,11 @@ public final class TranscriptTransport: QMPTransport {
         guard next < transcript.exchanges.count else {
             throw QMPError(.transcriptMismatch,
                            "\(name): transcript ended, but \(command["execute"]?.stringValue ?? "?") was sent")
+        }
+        if skipsUnasked, let found = transcript.exchanges[next...].firstIndex(where: {
+            $0.command["execute"] == command["execute"] && $0.command["arguments"] == command["arguments"]
+        }) {
+            next = found
         }
         let recorded = transcript.exchanges[next]
         next += 1

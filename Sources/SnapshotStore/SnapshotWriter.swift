@@ -18,6 +18,8 @@ public struct SnapshotWriter {
         snapshot.normalize()
         let db = try DatabaseQueue()
         try db.inDatabase { db in
+            // Host records are small and many (a fleet): 1 KiB pages waste less than SQLite's 4 KiB.
+            if snapshot.meta.extra[HostRecordKeys.format] != nil { try db.execute(sql: "PRAGMA page_size = 1024") }
             for statement in SnapshotSchema.statements { try db.execute(sql: statement) }
             try db.inTransaction {
                 try insert(snapshot, into: db)

@@ -114,7 +114,9 @@ struct DiffCommand: AsyncParsableCommand {
         let mode: CPUQuery.Mode = offline ? .offline : (live ? .live : .auto)
         let a = try await DiffSide.open(files[0], machines: machines, mode: mode, qemuArguments: qemuArgs)
         let b = try await DiffSide.open(files[1], machines: machines, mode: mode, qemuArguments: qemuArgs)
-        let diff = try ReleaseDiff(a.reader, b.reader, machines: machines)
+        // A binary's side is its TCG catalogue (what a live probe asks), so both sides compare TCG.
+        let diff = try ReleaseDiff(a.reader, b.reader, machines: machines,
+                                   accels: a.source != nil || b.source != nil ? ["tcg"] : [])
         let versionA = a.version, versionB = b.version
         let shown = abi ? diff.props : []
         for line in ReleaseDiff.coverageNotes(old: try a.reader.partialCoverage(), new: try b.reader.partialCoverage(),

@@ -42,7 +42,7 @@ enum ExitStatus {
         switch error.code {
         case .unknownName, .noHosts: return usage
         case .badGuest, .mismatch, .notHostRecord: return dataError
-        case .noModelTable: return unavailable
+        case .noModelTable, .noSnapshot: return unavailable
         default: return failure
         }
     }

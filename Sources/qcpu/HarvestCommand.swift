@@ -56,6 +56,9 @@ struct HarvestCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress line and no summary.")
     var quiet = false
 
+    @Flag(name: .customLong("kvm-models"), help: "KVM sessions keep only what no host changes (release snapshots): named models' definitions and full expansions without the host's vendor; no host/max, unavailable-features or host fingerprint.")
+    var kvmModels = false
+
     @Flag(help: "Ask only what libvirt's capabilities probe asks (machine type none, host/max expansions), record it as caps_<version>_<arch>.replies in --record DIR, and write its import.")
     var libvirtProbe = false
 
@@ -80,6 +83,7 @@ struct HarvestCommand: AsyncParsableCommand {
             options.timeout = .milliseconds(Int64(timeout * 1000))
             options.recordDirectory = record
             options.extraArguments = qemuArgs
+            options.kvmModelsOnly = kvmModels
             options.replayDirectory = replay
             options.sourceDateEpoch = try sourceDateEpoch()
             let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)

@@ -2,6 +2,7 @@ import ArgumentParser
 import CPUQuery
 import Foundation
 import Harvester
+import HostCPU
 import LibvirtImport
 import SnapshotStore
 
@@ -45,14 +46,14 @@ struct HostImportCommand: AsyncParsableCommand {
         try await reportingErrors {
             let importer = HostRecordImporter(sourceDateEpoch: try sourceDateEpoch())
             let outputs = try outputPaths()
-            let search = try SnapshotLocator(explicitFiles: snapshots, executable: executablePath()).files().map(\.path)
+            let releases = ReleaseSnapshots(locator: SnapshotLocator(explicitFiles: snapshots, executable: executablePath()))
             var records: [(path: String, snapshot: Snapshot, note: String)] = []
             for (file, out) in zip(files, outputs) {
                 do {
                     let data = try importer.read(file)
                     _ = try HostRecordImporter.kvmHostCPU(data)
                     let match = try ReleaseSnapshotMatch.find(qemuVersion: data.qemuVersion, binary: data.binary,
-                                                              file: data.file, in: search)
+                                                              file: data.file, in: releases)
                     let record = try importer.record(of: data)
                     let host = record.sessions.first?.host
                     records.append((out, record, "\(out): \(data.kind.rawValue) \(data.file), QEMU \(data.qemuVersion), "

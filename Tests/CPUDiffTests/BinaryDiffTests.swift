@@ -28,7 +28,11 @@ import Testing
         #expect(live.status == 0)
         #expect(live.stderr.contains("probing \(qemu72) live: machine types pc-q35-7.2 pc-i440fx-7.2, every model, under TCG"))
         #expect(live.stderr.contains("probed \(qemu10): 2 sessions"))
-        let snapshots = try TestSupport.runQCPU(["diff", "--abi", "--format", "json", shipped72, shipped10] + twoMachines)
+        // The same two binaries answered from their shipped snapshots (TCG rows, as a binary's side is).
+        var shippedEnv = env
+        shippedEnv["QCPU_SNAPSHOT_PATH"] = TestSupport.packageRoot + "/Snapshots"
+        let snapshots = try TestSupport.runQCPU(["diff", "--abi", "--format", "json", "--offline", qemu72, qemu10] + twoMachines + firmware10,
+                                                environment: shippedEnv)
         #expect(snapshots.status == 0)
         let fromLive = try JSONParser.parse(live.stdout), fromSnapshots = try JSONParser.parse(snapshots.stdout)
         #expect(fromLive["changes"] == fromSnapshots["changes"])

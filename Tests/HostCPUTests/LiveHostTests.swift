@@ -19,8 +19,9 @@ import Testing
         return space.features(of: PropertySet(p))
     }
 
-    /// Baseline of this host and two synthetic hosts, started with `enforce` on this host's QEMU.
-    @Test func baselineStartsWithEnforceOnThisHost() async throws {
+    /// Baseline of this host and two synthetic hosts, started with `enforce` on this host's QEMU:
+    /// QEMU accepts it, realizes exactly its features, and the vCPU runs (`cont`, RESUME, exit 0).
+    @Test func baselineStartsWithEnforceAndRunsOnThisHost() async throws {
         guard TestSupport.kvmUsable else {
             // Without KVM the baseline of the recorded host is still checked (HostQuestionsTests);
             // nothing here can be started, and capture must say so.
@@ -28,13 +29,17 @@ import Testing
             return
         }
         let record = try HostRecordFile(path: try await TestSupport.liveHostRecord(machines: ["pc-q35-7.2"]))
+        #expect(record.runtimeProbed)
         let local = try record.profile(machine: "pc-q35-7.2")
         let hosts = [local, local.removing(["pse36", "ss", "movdiri"], name: "synthetic-1"),
                      local.removing(["mtrr", "la57", "umip", "cx16", "arat"], name: "synthetic-2")]
         for migratable in [false, true] {
             let b = try Baseline.compute(hosts, migratable: migratable)
             let features = try b.guest.features(in: local.modelSets, context: "test")
-            for h in hosts { #expect(features.isSubset(of: h.supported)) }
+            for h in hosts {
+                #expect(features.isSubset(of: h.supported))
+                #expect(features.isDisjoint(with: h.runtimeRefused))
+            }
             let words = try await QEMUProcess.withSession(
                 executable: TestSupport.qemuX86,
                 arguments: QEMUProcess.standardArguments(machine: "pc-q35-7.2", accel: "kvm") + ["-cpu", b.guest.option + ",enforce"]
@@ -52,6 +57,14 @@ import Testing
             }
             #expect(!words.isEmpty)
             #expect(words.allSatisfy { $0["features"]?.intValue == 0 })
+            let run = try await QEMURun.start(cpu: b.guest.option, machine: "pc-q35-7.2")
+            #expect(run.ran, "baseline \(b.guest.option): status \(run.status), \(run.stderr)")
+        }
+        // Each host's own CPU as a named model (cmdline --host, the domcaps host-model) runs too.
+        for h in hosts {
+            let line = try CommandLineSearch.shortest(for: h.hostModelFeatures, in: h.modelSets).guest.option
+            let run = try await QEMURun.start(cpu: line, machine: "pc-q35-7.2")
+            #expect(run.ran, "cmdline --host of \(h.host) \(line): status \(run.status), \(run.stderr)")
         }
     }
 

@@ -25,7 +25,7 @@ enum UpstreamData {
 
 /// `HostRecordImporter`: light host records from libvirt's capabilities XML and `.replies` files.
 @Suite struct HostImportTests {
-    static let amd = TestSupport.fixture("libvirt-amd") + "/caps_7.2.22_x86_64.replies"
+    static let amd = TestSupport.amdRecordings + "/libvirt-probe-7.2.22/caps_7.2.22_x86_64.replies"
     let importer = HostRecordImporter(sourceDateEpoch: 0)
 
     /// The props of `model`'s `type` expansion with `variant` in `s`.
@@ -76,7 +76,7 @@ enum UpstreamData {
     /// expansion under KVM on the same host (the host capture's realize probe asked it) is equal.
     @Test func maxIsQEMUsOwnMaxUnderKVM() throws {
         let s = try importer.record(of: try importer.read(Self.amd))
-        let text = try String(contentsOfFile: TestSupport.fixture("libvirt-amd") + "/host-realize-names.replies", encoding: .utf8)
+        let text = try String(contentsOfFile: TestSupport.amdRecordings + "/qemu-7.2.22/qemu-system-x86_64/host-realize-names.replies", encoding: .utf8)
         let transcript = try Transcript(parsing: text, name: "host-realize-names.replies")
         let max = transcript.exchanges.first { $0.command["arguments"]?["model"]?["name"]?.stringValue == "max" }
         let props = try #require(max?.reply["return"]?["model"]?["props"])

@@ -134,6 +134,31 @@ extension Snapshot {
 }
 
 extension TestSupport {
+    /// The AMD EPYC KVM guest's recordings (`Fixtures/host-amd-epyc-kvm-guest.tar.gz`, copied
+    /// unchanged from shared/hosts), unpacked once per test process: `qemu-7.2.22`, `qemu-10.0.2`,
+    /// `libvirt-probe-7.2.22`.
+    public static let amdRecordings: String = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qcpu-amd-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
+        tar.arguments = ["-xzf", fixture("host-amd-epyc-kvm-guest.tar.gz"), "-C", dir]
+        try? tar.run()
+        tar.waitUntilExit()
+        return dir + "/amd-epyc-kvm-guest"
+    }()
+
+    /// Replays a recorded host capture directory into a (light) host record file.
+    public static func replayedHostRecord(_ directory: String, named name: String) async throws -> String {
+        var options = HarvestOptions()
+        options.replayDirectory = directory
+        options.sourceDateEpoch = 0
+        let result = try await HostCapture(options: options).run()
+        let path = try temporaryDirectory() + "/\(name).sqlite"
+        try SnapshotWriter().write(result.snapshot, to: path)
+        return path
+    }
+
     /// Replays the recorded host capture (`Fixtures/host-x86_64`) into a host record file.
     public static func recordedHostRecord(named name: String = "recorded") async throws -> String {
         var options = HarvestOptions()
@@ -172,4 +197,52 @@ public struct SplitMix: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+/// A real QEMU started under KVM with a `-cpu` line and `enforce`, resumed and asked to quit: the
+/// proof that a proposed line runs (not only that QEMU accepts it).
+public struct QEMURun: Sendable {
+    /// Whether QEMU sent a RESUME event after `cont`.
+    public var resumed: Bool
+    /// QEMU's exit status (0 after `quit` when all went well).
+    public var status: Int32
+    /// QEMU's stderr.
+    public var stderr: String
+
+    /// Starts `qemu` paused with `-cpu <cpu>,enforce` on `machine` under KVM, `cont`s it, lets the
+    /// vCPU run for `runFor`, then `quit`s; reaps it (killed after 30 s at most).
+    public static func start(cpu: String, machine: String, qemu: String = TestSupport.qemuX86,
+                             extraArguments: [String] = [], runFor: Duration = .milliseconds(300)) async throws -> QEMURun {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: qemu)
+        process.arguments = ["-S", "-nodefaults", "-no-user-config", "-display", "none", "-machine", "\(machine),accel=kvm",
+                             "-cpu", cpu + ",enforce", "-qmp", "stdio"] + extraArguments
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(30))
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        func send(_ line: String) { try? input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8)) }
+        send(#"{"execute":"qmp_capabilities"}"#)
+        send(#"{"execute":"cont"}"#)
+        try await Task.sleep(for: runFor)
+        send(#"{"execute":"query-status"}"#)
+        send(#"{"execute":"quit"}"#)
+        try? input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        watchdog.cancel()
+        let text = String(decoding: out, as: UTF8.self)
+        return QEMURun(resumed: text.contains(#""event": "RESUME""#) || text.contains(#""event":"RESUME""#),
+                       status: process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus,
+                       stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// Whether it resumed and exited 0.
+    public var ran: Bool { resumed && status == 0 }
 }

@@ -5,28 +5,23 @@ import Testing
 
 /// `qcpu host import` through the built binary: outputs, notes, exit statuses.
 @Suite struct HostImportCLITests {
-    static let amd = TestSupport.fixture("libvirt-amd") + "/caps_7.2.22_x86_64.replies"
+    static let amd = TestSupport.amdRecordings + "/libvirt-probe-7.2.22/caps_7.2.22_x86_64.replies"
     static let intel = TestSupport.fixture("libvirt") + "/caps_7.2.22_x86_64.replies"
     static let riscv = TestSupport.fixture("libvirt") + "/caps_7.2.22_riscv64.replies"
     static let upstream = TestSupport.packageRoot + "/vendor/libvirt-src/tests/qemucapabilitiesdata"
     static var upstreamAvailable: Bool { FileManager.default.fileExists(atPath: upstream + "/caps_7.2.0_x86_64.xml") }
 
-    /// A snapshot with KVM rows of qemu-system-x86_64 on machine type none: the Intel probe imported.
-    static func kvmSnapshot(in dir: String) throws -> String {
-        let path = dir + "/probe-7.2.22.sqlite"
-        let run = try TestSupport.runQCPU(["import", "libvirt-replies", intel, "-o", path])
-        #expect(run.status == 0, "\(run.stderr)")
-        return path
-    }
+    /// The shipped QEMU 7.2.22 snapshot (KVM rows of qemu-system-x86_64 on every machine type and none).
+    static let snapshot = TestSupport.packageRoot + "/Snapshots/qemu-7.2.22.sqlite"
 
     @Test func oneFileMakesOneRecordReproducibly() throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let snapshot = try Self.kvmSnapshot(in: dir)
+        let snapshot = Self.snapshot
         let env = ["SOURCE_DATE_EPOCH": "1700000000"]
         let run = try TestSupport.runQCPU(["host", "import", Self.amd, "-o", "amd.sqlite", "--snapshot", snapshot], environment: env, cwd: dir)
         #expect(run.status == 0 && run.stdout.isEmpty)
-        #expect(run.stderr == "wrote amd.sqlite: libvirt-replies caps_7.2.22_x86_64.replies, QEMU 7.2.22, AuthenticAMD AMD EPYC; QEMU 7.2.22's models will be answered from probe-7.2.22.sqlite\n")
+        #expect(run.stderr == "wrote amd.sqlite: libvirt-replies caps_7.2.22_x86_64.replies, QEMU 7.2.22, AuthenticAMD AMD EPYC; QEMU 7.2.22's models will be answered from qemu-7.2.22.sqlite\n")
         #expect(try TestSupport.runQCPU(["validate", "amd.sqlite"], cwd: dir).stdout == "amd.sqlite: ok\n")
         let meta = try SnapshotReader(path: dir + "/amd.sqlite").meta()
         #expect(meta["host_record"] == "2" && meta["harvest_epoch"] == "1700000000" && meta["qemu_version"] == "7.2.22")
@@ -41,7 +36,7 @@ import Testing
     @Test func severalFilesMakeADirectoryOfRecordsNamedAfterThem() throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let snapshot = try Self.kvmSnapshot(in: dir)
+        let snapshot = Self.snapshot
         try FileManager.default.createDirectory(atPath: dir + "/intel", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Self.intel, toPath: dir + "/intel/intel-host.replies")
         let run = try TestSupport.runQCPU(["host", "import", Self.amd, "intel/intel-host.replies", "-o", "hosts", "--snapshot", snapshot], cwd: dir)
@@ -55,8 +50,9 @@ import Testing
         let clash = try TestSupport.runQCPU(["host", "import", Self.amd, "intel/caps_7.2.22_x86_64.replies", "-o", "more", "--snapshot", snapshot], cwd: dir)
         #expect(clash.status == 64 && clash.stderr.hasSuffix("would both be written to caps_7.2.22_x86_64.sqlite; import them separately\n"))
         // -o must be a directory for several inputs, a file for one.
-        let file = try TestSupport.runQCPU(["host", "import", Self.amd, Self.intel, "-o", "probe-7.2.22.sqlite", "--snapshot", snapshot], cwd: dir)
-        #expect(file.status == 64 && file.stderr == "qcpu: probe-7.2.22.sqlite is a file; with several inputs -o names a directory\n")
+        try "x".write(toFile: dir + "/file", atomically: true, encoding: .utf8)
+        let file = try TestSupport.runQCPU(["host", "import", Self.amd, Self.intel, "-o", "file", "--snapshot", snapshot], cwd: dir)
+        #expect(file.status == 64 && file.stderr == "qcpu: file is a file; with several inputs -o names a directory\n")
         let directory = try TestSupport.runQCPU(["host", "import", Self.amd, "-o", "hosts", "--snapshot", snapshot], cwd: dir)
         #expect(directory.status == 64 && directory.stderr == "qcpu: hosts is a directory; with one input -o names the record file\n")
     }
@@ -64,7 +60,7 @@ import Testing
     @Test func badInputHasItsExitStatusAndWritesNothing() throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let snapshot = try Self.kvmSnapshot(in: dir)
+        let snapshot = Self.snapshot
         let text = try String(contentsOfFile: Self.amd, encoding: .utf8)
         try String(text.prefix(3000)).write(toFile: dir + "/cut.replies", atomically: true, encoding: .utf8)
         try "<qemuCaps>\n  <version>7002022</version>\n  <arch>x86_64</arch>\n  <hostCPU type='kvm' model='base' migratability='yes'>\n    <property name='fpu' type='boo"
@@ -101,7 +97,7 @@ import Testing
         // The AMD probe is QEMU 7.2.22; checked against the 10.0.2 snapshot only, 7.2 is missing.
         let other = try TestSupport.runQCPU(["host", "import", Self.amd, "-o", "a.sqlite", "--snapshot", shipped[3]], cwd: dir)
         #expect(other.status == 69)
-        #expect(other.stderr == "qcpu: caps_7.2.22_x86_64.replies: no snapshot of QEMU 7.2 (caps_7.2.22_x86_64.replies is QEMU 7.2.22) on the search path (it has QEMU 10.0.2): an imported record takes its models' KVM definitions from the snapshot of its release; harvest QEMU 7.2 with KVM on a machine that has it (qcpu harvest --qemu PATH-TO-qemu-system-x86_64 -o qemu-7.2.x.sqlite) and put the file on the snapshot search path (qcpu path)\n")
+        #expect(other.stderr == "qcpu: caps_7.2.22_x86_64.replies: QEMU 7.2.22, qemu-system-x86_64: an imported record takes its models from a release snapshot, and there is no snapshot of QEMU 7.2.22 (or another 7.2.x) with KVM rows for qemu-system-x86_64 on the search path (qcpu path): install the snapshot of that release, or harvest one where that QEMU runs with KVM: qcpu harvest --qemu PATH --accel tcg --accel kvm --kvm-models -o qemu-7.2.22.sqlite\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
         guard Self.upstreamAvailable else {
             print("note: libvirt's test data is not in vendor/libvirt-src: run scripts/fetch-libvirt-source.sh (make test does)")
@@ -109,11 +105,11 @@ import Testing
         }
         let run = try TestSupport.runQCPU(["host", "import", Self.upstream + "/caps_9.1.0_x86_64.xml", "-o", "a.sqlite"] + shipped, cwd: dir)
         #expect(run.status == 69)
-        #expect(run.stderr.hasPrefix("qcpu: caps_9.1.0_x86_64.xml: no snapshot of QEMU 9.1 (caps_9.1.0_x86_64.xml is QEMU 9.1.0) on the search path (it has QEMU 7.2.22, 10.0.2): "))
+        #expect(run.stderr.hasPrefix("qcpu: caps_9.1.0_x86_64.xml: QEMU 9.1.0, qemu-system-x86_64: an imported record takes its models from a release snapshot, and there is no snapshot of QEMU 9.1.0 (or another 9.1.x)"))
         // libvirt's caps_10.0.0_s390x is of a QEMU development snapshot, 9.2.50.
         let s390x = try TestSupport.runQCPU(["host", "import", Self.upstream + "/caps_10.0.0_s390x.xml", "-o", "a.sqlite"] + shipped, cwd: dir)
         #expect(s390x.status == 69)
-        #expect(s390x.stderr.hasPrefix("qcpu: caps_10.0.0_s390x.xml: no snapshot of QEMU 9.2 (caps_10.0.0_s390x.xml is QEMU 9.2.50)"))
+        #expect(s390x.stderr.hasPrefix("qcpu: caps_10.0.0_s390x.xml: QEMU 9.2.50, qemu-system-s390x: an imported record takes its models from a release snapshot, and there is no snapshot of QEMU 9.2.50 (or another 9.2.x)"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
     }
 }
