@@ -1,4 +1,5 @@
 import Foundation
+import QMP
 import Harvester
 import LibvirtImport
 import QCPUTestSupport
@@ -57,5 +58,28 @@ import Testing
         #expect(data.qemuVersion == probed.meta.qemuVersion && data.qemuPackage == probed.meta.qemuPackage)
         #expect(record.expansions == probed.expansions)
         #expect(!record.expansions.isEmpty)
+    }
+
+    /// The imported cache answers like a native capture of this host on machine type none: every
+    /// model's blockers, and the supported set. (The capture also takes the default machine type,
+    /// `pc`, where its realize and runtime probes run: x86 `-machine none` starts no vCPU.)
+    @Test func libvirtdsCacheAnswersLikeANativeCaptureOnNone() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        guard let cache = try Self.probedCacheFile(into: dir) else { return }
+        let imported = try TestSupport.runQCPU(["host", "import", cache, "-o", dir + "/imported.sqlite"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let native = try TestSupport.runQCPU(["host", "capture", "--qemu", TestSupport.qemuX86, "--machine", "none", "--machine", "pc",
+                                              "-q", "-o", dir + "/native.sqlite"])
+        #expect(native.status == 0, "\(native.stderr)")
+        func answer(_ question: [String], _ record: String) throws -> JSONValue? {
+            let run = try TestSupport.runQCPU(question + ["--host", dir + "/\(record).sqlite", "--machine", "none", "--format", "json"])
+            #expect(run.status == 0, "\(question) \(record): \(run.stderr)")
+            return try JSONParser.parse(run.stdout)["hosts"]?.arrayValue?.first
+        }
+        let a = try answer(["models"], "imported")?["models"], b = try answer(["models"], "native")?["models"]
+        #expect(a != nil && a == b)
+        #expect((a?.arrayValue?.count ?? 0) > 100)
+        #expect(try answer(["host", "show"], "imported")?["supported"] == answer(["host", "show"], "native")?["supported"])
     }
 }
