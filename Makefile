@@ -99,6 +99,7 @@ fixtures: release
 	    --record Tests/QCPUTestSupport/Fixtures/libvirt -o /tmp/qcpu-fixture-libvirt.sqlite; \
 	else echo "no usable /dev/kvm: Fixtures/libvirt kept as recorded"; fi
 
+# OLD_QCPU: an older qcpu build (e.g. of 686efa9, before light host records) for the capture rows.
 bench: deps release
 	python3 bench/run_bench.py --qcpu $(QCPU_RELEASE) --qemu $(QEMU_X86) --snapshot $(SNAPSHOT) --out docs/benchmarks.md
 

@@ -21,8 +21,9 @@ struct HostOptions: ParsableArguments {
 
     /// Opens the named host records (capturing this host for `local`, only on `machine` when the
     /// question names one) and checks they agree on QEMU version and architecture, and with
-    /// `version` when the question names one.
-    func load(version: String? = nil, machine: String? = nil) async throws -> [HostRecordFile] {
+    /// `version` when the question names one. Notes on stderr when records take their models
+    /// from another version of their series, unless `noting` is false (`host show` prints them).
+    func load(version: String? = nil, machine: String? = nil, noting: Bool = true) async throws -> [HostRecordFile] {
         var paths: [String] = []
         for dir in hostDirs {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
@@ -40,7 +41,7 @@ struct HostOptions: ParsableArguments {
         }
         if hosts.contains("local") { records.append(try await Self.captureLocal(machine: machine)) }
         try HostRecordFile.checkCompatible(records)
-        Self.noteOtherReleases(records)
+        if noting { Self.noteOtherReleases(records) }
         if let version, let r = records.first(where: { $0.qemuVersion != version }) {
             throw HostCPUError(.mismatch, "host record \(r.name) is from QEMU \(r.qemuVersion), but the question is about QEMU \(version)")
         }
