@@ -10,8 +10,8 @@ import SnapshotStore
 struct HostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "host",
-        abstract: "Capture this host as QEMU sees it under KVM, or show host records.",
-        subcommands: [HostCaptureCommand.self, HostShowCommand.self])
+        abstract: "Capture this host as QEMU sees it under KVM, import libvirt's host data, or show host records.",
+        subcommands: [HostCaptureCommand.self, HostImportCommand.self, HostShowCommand.self])
 }
 
 /// `qcpu host capture`: write this host's record.
@@ -97,7 +97,7 @@ struct HostShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let records = try await hosts.load(machine: machine)
+            let records = try await hosts.load(machine: machine, noting: false)
             var json: [JSONValue] = []
             for r in records {
                 let p = try r.profile(machine: machine)

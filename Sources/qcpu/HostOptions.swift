@@ -21,8 +21,9 @@ struct HostOptions: ParsableArguments {
 
     /// Opens the named host records (capturing this host for `local`, only on `machine` when the
     /// question names one) and checks they agree on QEMU version and architecture, and with
-    /// `version` when the question names one.
-    func load(version: String? = nil, machine: String? = nil) async throws -> [HostRecordFile] {
+    /// `version` when the question names one. Notes on stderr when records take their models
+    /// from another version of their series, unless `noting` is false (`host show` prints them).
+    func load(version: String? = nil, machine: String? = nil, noting: Bool = true) async throws -> [HostRecordFile] {
         var paths: [String] = []
         for dir in hostDirs {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
@@ -40,10 +41,28 @@ struct HostOptions: ParsableArguments {
         }
         if hosts.contains("local") { records.append(try await Self.captureLocal(machine: machine)) }
         try HostRecordFile.checkCompatible(records)
+        if noting { Self.noteOtherReleases(records) }
         if let version, let r = records.first(where: { $0.qemuVersion != version }) {
             throw HostCPUError(.mismatch, "host record \(r.name) is from QEMU \(r.qemuVersion), but the question is about QEMU \(version)")
         }
         return records
+    }
+
+    /// Says on stderr, once per QEMU version, when light records take their models from the
+    /// snapshot of another version of their series (an imported 7.2.0 record from 7.2.22's).
+    static func noteOtherReleases(_ records: [HostRecordFile]) {
+        var names: [String: [String]] = [:], order: [String] = []
+        for r in records {
+            guard let release = r.release, release.version != r.qemuVersion else { continue }
+            let key = "\(r.qemuVersion)\t\(release.version)\t\(release.path)"
+            if names[key] == nil { order.append(key) }
+            names[key, default: []].append(r.name)
+        }
+        for key in order {
+            let parts = key.split(separator: "\t").map(String.init), n = names[key]!
+            let who = n.count == 1 ? "host record \(n[0]) (QEMU \(parts[0])) takes its" : "\(n.count) host records of QEMU \(parts[0]) take their"
+            note("note: \(who) models from the snapshot of QEMU \(parts[1]) (\(parts[2])), the newest of the \(ReleaseSnapshots.series(parts[0])) series here")
+        }
     }
 
     /// Captures this host (every machine type, or just `machine`: a name or an alias) into a
