@@ -26,11 +26,14 @@ struct RealizeProbe: Sendable {
     /// QEMU processes started by the last ``run()``.
     private(set) var sessions = 1
 
-    /// The machine type the CPU is realized on: the default one, else the first harvested.
+    /// The machine type the CPU is realized on: the default one, else the first harvested; when only
+    /// `none` was harvested (x86 `-machine none` runs no vCPU), the binary's default machine type.
     var machine: String? {
         let ok = Set(snapshot.sessions.filter { $0.key.binary == binary && $0.status == "ok" }.map(\.key.machine))
         let machines = snapshot.machines.filter { $0.binary == binary && ok.contains($0.name) && $0.name != "none" }
-        return (machines.first { $0.isDefault } ?? machines.first)?.name
+        if let chosen = machines.first(where: { $0.isDefault }) ?? machines.first { return chosen.name }
+        guard ok.contains("none") else { return nil }
+        return snapshot.machines.first { $0.binary == binary && $0.isDefault }?.name
     }
 
     /// What the probes found: features supported but not auto-enabled, features offered but refused

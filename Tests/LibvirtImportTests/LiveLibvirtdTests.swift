@@ -61,15 +61,15 @@ import Testing
     }
 
     /// The imported cache answers like a native capture of this host on machine type none: every
-    /// model's blockers, and the supported set. (The capture also takes the default machine type,
-    /// `pc`, where its realize and runtime probes run: x86 `-machine none` starts no vCPU.)
+    /// model's blockers, and the supported set. (The capture of `none` runs its realize and runtime
+    /// probes on the default machine type: x86 `-machine none` starts no vCPU.)
     @Test func libvirtdsCacheAnswersLikeANativeCaptureOnNone() throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         guard let cache = try Self.probedCacheFile(into: dir) else { return }
         let imported = try TestSupport.runQCPU(["host", "import", cache, "-o", dir + "/imported.sqlite"])
         #expect(imported.status == 0, "\(imported.stderr)")
-        let native = try TestSupport.runQCPU(["host", "capture", "--qemu", TestSupport.qemuX86, "--machine", "none", "--machine", "pc",
+        let native = try TestSupport.runQCPU(["host", "capture", "--qemu", TestSupport.qemuX86, "--machine", "none",
                                               "-q", "-o", dir + "/native.sqlite"])
         #expect(native.status == 0, "\(native.stderr)")
         func answer(_ question: [String], _ record: String) throws -> JSONValue? {
