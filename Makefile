@@ -12,11 +12,13 @@ SNAPSHOT_BINARIES ?= /usr/bin/qemu-system-x86_64 /usr/bin/qemu-system-aarch64 \
                      /usr/bin/qemu-system-ppc64 /usr/bin/qemu-system-s390x /usr/bin/qemu-system-riscv64
 # Debian packages: to build (and query the shipped snapshot), and to test and harvest.
 BUILD_DEBS := libsqlite3-dev sqlite3
-TEST_DEBS  := $(BUILD_DEBS) qemu-system-x86 qemu-system-arm qemu-system-misc qemu-system-ppc python3
+# libvirt's daemon and virsh: the host import is checked against a live libvirtd's capabilities cache.
+TEST_DEBS  := $(BUILD_DEBS) qemu-system-x86 qemu-system-arm qemu-system-misc qemu-system-ppc python3 \
+              libvirt-daemon-system libvirt-clients
 
 QCPU_RELEASE := .build/release/qcpu
 
-.PHONY: all build release deps build-deps qemu-backports test demo snapshots bench fixtures man install install-check clean
+.PHONY: all build release deps build-deps qemu-backports libvirt-source test demo snapshots bench fixtures man install install-check clean
 
 all: build
 
@@ -52,7 +54,11 @@ demo: release
 qemu-backports: deps
 	scripts/fetch-qemu-backports.sh
 
-test: deps qemu-backports
+# libvirt 11.3.0's capabilities test data (recorded on real hosts, QEMU 6.2 to 10.0) into vendor/libvirt-src.
+libvirt-source:
+	scripts/fetch-libvirt-source.sh
+
+test: deps qemu-backports libvirt-source
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -93,6 +99,7 @@ fixtures: release
 	    --record Tests/QCPUTestSupport/Fixtures/libvirt -o /tmp/qcpu-fixture-libvirt.sqlite; \
 	else echo "no usable /dev/kvm: Fixtures/libvirt kept as recorded"; fi
 
+# OLD_QCPU: an older qcpu build (e.g. of 686efa9, before light host records) for the capture rows.
 bench: deps release
 	python3 bench/run_bench.py --qcpu $(QCPU_RELEASE) --qemu $(QEMU_X86) --snapshot $(SNAPSHOT) --out docs/benchmarks.md
 

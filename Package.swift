@@ -41,7 +41,7 @@ let package = Package(
             ]),
         .target(
             name: "LibvirtImport",
-            dependencies: ["QMP", "SnapshotStore", "Harvester"]),
+            dependencies: ["QMP", "SnapshotStore", "Harvester", "HostCPU"]),
         .target(
             name: "CPUQuery",
             dependencies: ["QMP", "SnapshotStore"]),
@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "HostCPUTests", dependencies: ["HostCPU", "Harvester", "CPUQuery", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "HarvesterTests", dependencies: ["Harvester", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "CPUDiffTests", dependencies: ["CPUDiff", "SnapshotStore", "QMP", "QCPUTestSupport"]),
-        .testTarget(name: "LibvirtImportTests", dependencies: ["LibvirtImport", "Harvester", "SnapshotStore", "CPUQuery", "QMP", "QCPUTestSupport"]),
+        .testTarget(name: "LibvirtImportTests", dependencies: ["LibvirtImport", "Harvester", "SnapshotStore", "CPUQuery", "HostCPU", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "CPUQueryTests", dependencies: ["CPUQuery", "SnapshotStore", "Harvester", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "qcpuTests", dependencies: ["SnapshotStore", "HostCPU", "QMP", "QCPUTestSupport"], resources: [.copy("Expected")]),
     ]

@@ -242,6 +242,8 @@ def host_section(a):
                 "",
                 "No usable /dev/kvm here: the live way (a paused QEMU per model under KVM) was not measured.",
             ]
+        lines += capture_rows(a, env) if live else [
+            "", "No usable /dev/kvm here: capture time was not measured.", ""]
         lines += [
             "",
             f"Baseline of {inproc['hosts']} host records (the record above, linked 100 times; all but the first "
@@ -323,6 +325,35 @@ def fleet_section(a):
     ]
 
 
+def capture_rows(a, env):
+    """Capture time (median of 3) and record size of every machine type: this qcpu, and an older
+    qcpu (full records, --old-qcpu) when given."""
+    def capture(qcpu, machine=None):
+        times, size = [], 0
+        for _ in range(3):
+            with tempfile.TemporaryDirectory() as tmp:
+                out = os.path.join(tmp, "h.sqlite")
+                args = [qcpu, "host", "capture", "--qemu", a.qemu, "-q", "-o", out] + (["--machine", machine] if machine else [])
+                t = time.monotonic()
+                subprocess.run(args, env=env, check=True, capture_output=True)
+                times.append(time.monotonic() - t)
+                size = os.path.getsize(out)
+        return statistics.median(times), size
+    rows = [("this qcpu (light record)", a.qcpu)]
+    if a.old_qcpu and os.access(a.old_qcpu, os.X_OK):
+        rows.append(("qcpu before light records (full record, 686efa9)", a.old_qcpu))
+    lines = ["", "Capture of this host (QEMU 7.2.22 under KVM, median of 3; 2 cores):", "",
+             "| capture | every machine type | record size | pc-q35-7.2 only | record size |", "|---|---:|---:|---:|---:|"]
+    for label, qcpu in rows:
+        t_all, s_all = capture(qcpu)
+        t_one, s_one = capture(qcpu, "pc-q35-7.2")
+        lines.append(f"| {label} | {t_all:.2f} s | {s_all / 1024:.0f} KiB | {t_one:.2f} s | {s_one / 1024:.0f} KiB |")
+    if len(rows) == 1:
+        lines += ["", "The older qcpu was not given (`make bench OLD_QCPU=...`): no old row."]
+    lines += ["", "Targets (issue 10): capture of every machine type <= 3 s on 2 cores; record <= 100 KB.", ""]
+    return lines
+
+
 def cpu_model():
     try:
         for line in open("/proc/cpuinfo"):
@@ -344,6 +375,8 @@ def main():
     ap.add_argument("--sections", default="harvest,query,diff,host,fleet,s390x")
     ap.add_argument("--bench", default=".build/release/qcpu-bench")
     ap.add_argument("--host-fixture", default="Tests/QCPUTestSupport/Fixtures/host-x86_64")
+    ap.add_argument("--old-qcpu", default=os.environ.get("OLD_QCPU"),
+                    help="an older qcpu (full host records) to compare capture time and record size with")
     a = ap.parse_args()
     sections = a.sections.split(",")
     accels = ["tcg", "kvm"] if kvm_usable() else ["tcg"]

@@ -26,11 +26,14 @@ struct RealizeProbe: Sendable {
     /// QEMU processes started by the last ``run()``.
     private(set) var sessions = 1
 
-    /// The machine type the CPU is realized on: the default one, else the first harvested.
+    /// The machine type the CPU is realized on: the default one, else the first harvested; when only
+    /// `none` was harvested (x86 `-machine none` runs no vCPU), the binary's default machine type.
     var machine: String? {
         let ok = Set(snapshot.sessions.filter { $0.key.binary == binary && $0.status == "ok" }.map(\.key.machine))
         let machines = snapshot.machines.filter { $0.binary == binary && ok.contains($0.name) && $0.name != "none" }
-        return (machines.first { $0.isDefault } ?? machines.first)?.name
+        if let chosen = machines.first(where: { $0.isDefault }) ?? machines.first { return chosen.name }
+        guard ok.contains("none") else { return nil }
+        return snapshot.machines.first { $0.binary == binary && $0.isDefault }?.name
     }
 
     /// What the probes found: features supported but not auto-enabled, features offered but refused
@@ -90,17 +93,20 @@ struct RealizeProbe: Sendable {
         refusals.merge(runtime.refusals) { _, new in new }
         let candidates = names.filter { hostProps[$0]?.boolValue == false }.sorted()
         base = runtime.hostLine(removing: refused)
-        let kept = try await realize(candidates, machine: machine, part: "")
+        let log = ProbeLog()
+        let kept = try await realize(candidates, machine: machine, part: "", log: log)
+        sessions += log.sessions
+        refusals.merge(log.refusals) { _, new in new }
         return Findings(extra: kept.sorted(), runtimeRefused: refused, maxStatic: maxStatic)
     }
 
     /// The `-cpu` prefix every realize session starts from.
     var base = ["host", "migratable=off"]
 
-    private mutating func realize(_ features: [String], machine: String, part: String) async throws -> [String] {
+    private func realize(_ features: [String], machine: String, part: String, log: ProbeLog) async throws -> [String] {
         guard !features.isEmpty else { return [] }
         let cpu = (base + features.map { "\($0)=on" }).joined(separator: ",")
-        sessions += 1
+        log.started()
         let name = "\(binary)/\(HostCapture.realizeSession)\(part.isEmpty ? "" : "-" + part)"
         do {
             if let refusal = recordedRefusals[name] {
@@ -126,12 +132,13 @@ struct RealizeProbe: Sendable {
                 return kept
             }
         } catch let error as QMPError where error.code == .processExited && error.beforeGreeting {
-            // Some requested feature makes KVM refuse the vCPU: halve until it is found.
-            refusals[name] = error.message
+            // Some requested feature makes KVM refuse the vCPU: halve until it is found (both halves at once).
+            log.refused(name, error.message)
             if features.count == 1 { return [] }
             let half = features.count / 2
-            return try await realize(Array(features[..<half]), machine: machine, part: part + "a")
-                + realize(Array(features[half...]), machine: machine, part: part + "b")
+            async let first = realize(Array(features[..<half]), machine: machine, part: part + "a", log: log)
+            async let second = realize(Array(features[half...]), machine: machine, part: part + "b", log: log)
+            return try await first + second
         }
     }
 }

@@ -86,18 +86,25 @@ struct RuntimeProbe: Sendable {
     /// The members of `keeping` whose presence stops the vCPU from running, with `others` (and
     /// `fixed`) switched off and the rest of `keeping` on: halves the list until each is alone.
     private mutating func culprits(keeping: [String], others: [String], fixed: [String], part: String) async throws -> [String] {
-        try await search(keeping, all: keeping, off: Set(others + fixed), part: part)
+        let log = ProbeLog()
+        defer {
+            sessions += log.sessions
+            refusals.merge(log.refusals) { _, new in new }
+        }
+        return try await search(keeping, all: keeping, off: Set(others + fixed), part: part, log: log)
     }
 
-    private mutating func search(_ group: [String], all: [String], off: Set<String>, part: String) async throws -> [String] {
+    private func search(_ group: [String], all: [String], off: Set<String>, part: String, log: ProbeLog) async throws -> [String] {
         guard !group.isEmpty else { return [] }
         let inGroup = Set(group)
         let removed = off.union(all.filter { !inGroup.contains($0) })
-        if try await runs(removing: removed.sorted(), part: "g" + part) { return [] }
+        if try await runs(removing: removed.sorted(), part: "g" + part, log: log) { return [] }
         if group.count == 1 { return group }
         let half = group.count / 2
-        return try await search(Array(group[..<half]), all: all, off: off, part: part + "a")
-            + search(Array(group[half...]), all: all, off: off, part: part + "b")
+        // Both halves at once: each holds a culprit or not, independently.
+        async let first = search(Array(group[..<half]), all: all, off: off, part: part + "a", log: log)
+        async let second = search(Array(group[half...]), all: all, off: off, part: part + "b", log: log)
+        return try await first + second
     }
 
     /// `-cpu host` with every offered named feature but `removing`, as a list of `-cpu` parts.
@@ -109,11 +116,20 @@ struct RuntimeProbe: Sendable {
 
     /// Whether `-cpu host` with the offered features but `removing` starts, resumes and keeps running.
     private mutating func runs(removing: [String], part: String) async throws -> Bool {
+        let log = ProbeLog()
+        defer {
+            sessions += log.sessions
+            refusals.merge(log.refusals) { _, new in new }
+        }
+        return try await runs(removing: removing, part: part, log: log)
+    }
+
+    private func runs(removing: [String], part: String, log: ProbeLog) async throws -> Bool {
         let cpu = hostLine(removing: removing).joined(separator: ",")
         let name = "\(binary)/\(Self.sessionName)\(part.isEmpty ? "" : "-" + part)"
-        sessions += 1
+        log.started()
         if let refusal = recordedRefusals[name] {
-            refusals[name] = refusal
+            log.refused(name, refusal)
             return false
         }
         do {
@@ -127,7 +143,7 @@ struct RuntimeProbe: Sendable {
                 return status["status"]?.stringValue == "running"
             }
         } catch let error as QMPError where error.code == .processExited {
-            refusals[name] = error.message
+            log.refused(name, error.message)
             return false
         }
     }

@@ -34,6 +34,9 @@ public struct DomainCapabilities: Sendable {
     /// The `<domainCapabilities>` document with its `<cpu>` element, in libvirt's layout.
     public func xml() throws(HostCPUError) -> String {
         let host = try hostModel()
+        // `-cpu host` and `max` pass every offered feature through: where a running vCPU refuses
+        // some (the runtime probe), they abort, so they are not offered.
+        let passthrough = profile.runtimeRefused.isEmpty ? "yes" : "no"
         var lines = [
             "<domainCapabilities>",
             "  <path>\(escape(record.binary))</path>",
@@ -41,13 +44,13 @@ public struct DomainCapabilities: Sendable {
             "  <machine>\(escape(profile.machine))</machine>",
             "  <arch>\(escape(record.arch))</arch>",
             "  <cpu>",
-            "    <mode name='host-passthrough' supported='yes'>",
+            "    <mode name='host-passthrough' supported='\(passthrough)'>",
             "      <enum name='hostPassthroughMigratable'>",
             "        <value>on</value>",
             "        <value>off</value>",
             "      </enum>",
             "    </mode>",
-            "    <mode name='maximum' supported='yes'>",
+            "    <mode name='maximum' supported='\(passthrough)'>",
             "      <enum name='maximumMigratable'>",
             "        <value>on</value>",
             "        <value>off</value>",

@@ -8,6 +8,9 @@ extension Fleet {
         public var fleet: Fleet?
         /// The files that are not host records, in the order given.
         public var unreadable: [HostRecordFiles.Unreadable]
+        /// Light records of every host, with their QEMU version and the release snapshot their
+        /// models come from (to say when it is another version of the series).
+        public var releases: [(host: String, version: String, release: ReleaseSnapshots.Release)] = []
 
         /// The error naming ``unreadable``; nil when every file was read.
         public var unreadableError: HostCPUError? { HostRecordFiles.error(for: unreadable) }
@@ -76,14 +79,26 @@ extension Fleet {
         }
 
         // Each distinct host read whole once.
-        let profiles = try ParallelMap.run(representatives) { s -> Result<HostProfile, FleetOpenError> in
-            do { return .success(try HostRecordFile(path: s.path).profile(machine: s.machine)) } catch { return .failure(FleetOpenError(error)) }
+        let opened = try ParallelMap.run(representatives) { s -> Result<(HostProfile, HostRecordFile), FleetOpenError> in
+            do {
+                let r = try HostRecordFile(path: s.path)
+                return .success((try r.profile(machine: s.machine), r))
+            } catch {
+                return .failure(FleetOpenError(error))
+            }
         }.map { try $0.get() }
-        var units = zip(keyed, profiles).map { k, p in Unit(profile: p, hosts: k.hosts, positions: k.positions) }
+        var units = zip(keyed, opened).map { k, o in Unit(profile: o.0, hosts: k.hosts, positions: k.positions) }
+        var releases: [(position: Int, host: String, version: String, release: ReleaseSnapshots.Release)] = []
+        for (k, o) in zip(keyed, opened) {
+            guard let release = o.1.release else { continue }
+            releases += zip(k.positions, k.hosts).map { ($0, $1, o.1.qemuVersion, release) }
+        }
         for (position, r) in records {
             units.append(Unit(profile: try r.profile(machine: machine), hosts: [r.name], positions: [position]))
+            if let release = r.release { releases.append((position, r.name, r.qemuVersion, release)) }
         }
-        return Opened(fleet: try Fleet(units: units, count: hosts.count), unreadable: unreadable)
+        return Opened(fleet: try Fleet(units: units, count: hosts.count), unreadable: unreadable,
+                      releases: releases.sorted { $0.position < $1.position }.map { ($0.host, $0.version, $0.release) })
     }
 }
 

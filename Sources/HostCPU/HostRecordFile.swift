@@ -129,8 +129,9 @@ public final class HostRecordFile: Sendable {
         }
         let found = machines.first { $0.name == name } ?? machines.first { $0.info["alias"]?.stringValue == name }
         guard let found, kvmMachines.contains(found.name) else {
+            let only = kvmMachines.count == 1 ? "; it has only \(kvmMachines.first!)\(kvmMachines == ["none"] ? ", as libvirt probes with -machine none" : "")" : ""
             throw .unknown("machine type", name, among: kvmMachines.sorted(),
-                           context: "in host record \(self.name) (QEMU \(qemuVersion), KVM)")
+                           context: "in host record \(self.name) (QEMU \(qemuVersion), KVM\(only))")
         }
         return found.name
     }

@@ -52,6 +52,11 @@ public final class ReleaseSnapshots: Sendable {
         version.split(separator: ".").prefix(2).joined(separator: ".")
     }
 
+    /// Whether `reader`'s file is a harvest (not an import with partial coverage).
+    private static func isHarvest(_ reader: SnapshotReader) -> Bool {
+        do { return try reader.partialCoverage() == nil } catch { return false }
+    }
+
     /// Numeric order of dotted versions (`7.2.9` < `7.2.22`).
     static func versionLess(_ a: String, _ b: String) -> Bool {
         let x = a.split(separator: ".").map { Int($0) ?? 0 }, y = b.split(separator: ".").map { Int($0) ?? 0 }
@@ -63,8 +68,10 @@ public final class ReleaseSnapshots: Sendable {
             if let c = s.candidates { return c }
             var list: [(path: String, version: String, reader: SnapshotReader)] = []
             for (_, path) in try locator.files() {
+                // Harvests only: not host records, not imports (their KVM rows are one host's).
                 guard let reader = try? SnapshotReader(path: path), let meta = try? reader.meta(),
-                      meta[HostRecordKeys.format] == nil, let v = meta["qemu_version"] else { continue }
+                      meta[HostRecordKeys.format] == nil, Self.isHarvest(reader),
+                      let v = meta["qemu_version"] else { continue }
                 list.append((path, v, reader))
             }
             s.candidates = list

@@ -1,4 +1,4 @@
-/// Why `.replies` files could not be imported.
+/// Why libvirt files (`.replies`, capabilities XML) could not be imported.
 public struct LibvirtImportError: Error, Sendable, CustomStringConvertible {
     /// The kind of failure; the CLI maps it to an exit status.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -14,6 +14,10 @@ public struct LibvirtImportError: Error, Sendable, CustomStringConvertible {
         public static let duplicateBinary = Code("duplicate-binary")
         /// No file was given.
         public static let noInput = Code("no-input")
+        /// A file holds no KVM host data (libvirt probed that QEMU without KVM).
+        public static let noKVM = Code("no-kvm")
+        /// No snapshot on the search path has the file's QEMU release series and binary under KVM.
+        public static let noReleaseSnapshot = Code("no-release-snapshot")
         /// The short name of the code.
         public var description: String { raw }
     }

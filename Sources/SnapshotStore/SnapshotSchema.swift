@@ -6,15 +6,8 @@ public enum SnapshotSchema {
     public static let applicationID: Int32 = 0x5143_5055
     /// `PRAGMA user_version`: the schema version this qcpu writes and reads.
     public static let version = 1
-    /// The page size snapshots are written with.
+    /// The page size every snapshot is written with.
     public static let pageSize = 4096
-    /// The page size of host records (small files, thousands of them in a fleet).
-    public static let hostRecordPageSize = 1024
-
-    /// ``statements`` with another page size.
-    public static func statements(pageSize: Int) -> [String] {
-        ["PRAGMA page_size = \(pageSize)"] + statements.dropFirst()
-    }
 
     /// Statements that create an empty snapshot.
     public static let statements: [String] = [

@@ -18,10 +18,7 @@ public struct SnapshotWriter {
         snapshot.normalize()
         let db = try DatabaseQueue()
         try db.inDatabase { db in
-            // Host records are small and many (a fleet): 1 KiB pages waste less than SQLite's 4 KiB
-            // (and a fleet question reads fewer bytes of each).
-            let pageSize = snapshot.meta.extra[HostRecordKeys.format] != nil ? SnapshotSchema.hostRecordPageSize : SnapshotSchema.pageSize
-            for statement in SnapshotSchema.statements(pageSize: pageSize) { try db.execute(sql: statement) }
+            for statement in SnapshotSchema.statements { try db.execute(sql: statement) }
             try db.inTransaction {
                 try insert(snapshot, into: db)
                 return .commit
@@ -32,6 +29,13 @@ public struct SnapshotWriter {
         let temp = (dir as NSString).appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UUID().uuidString.prefix(8))")
         do {
             try db.inDatabase { db in try db.execute(sql: "VACUUM INTO ?", arguments: [temp]) }
+            if snapshot.meta.extra[HostRecordKeys.format] != nil {
+                // Host records are small and many (a fleet): 1 KiB pages waste less than SQLite's 4 KiB.
+                try DatabaseQueue(path: temp).writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA page_size = 1024")
+                    try db.execute(sql: "VACUUM")
+                }
+            }
             try Self.sync(temp, path: path)
             guard rename(temp, path) == 0 else {
                 throw SnapshotError(.cannotWrite, path: path, String(cString: strerror(errno)))

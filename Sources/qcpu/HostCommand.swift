@@ -10,8 +10,8 @@ import SnapshotStore
 struct HostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "host",
-        abstract: "Capture this host as QEMU sees it under KVM, or show host records.",
-        subcommands: [HostCaptureCommand.self, HostShowCommand.self])
+        abstract: "Capture this host as QEMU sees it under KVM, import libvirt's host data, or show host records.",
+        subcommands: [HostCaptureCommand.self, HostImportCommand.self, HostShowCommand.self])
 }
 
 /// `qcpu host capture`: write this host's record.
@@ -97,7 +97,7 @@ struct HostShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let records = try await hosts.load(machine: machine)
+            let records = try await hosts.load(machine: machine, noting: false)
             var json: [JSONValue] = []
             for r in records {
                 let p = try r.profile(machine: machine)
@@ -106,6 +106,10 @@ struct HostShowCommand: AsyncParsableCommand {
                     print(r.summary)
                     print("  \(p.machine): \(p.supported.count) features supported, \(p.nonMigratable.count) of them not migratable (\(p.nonMigratable.sorted().joined(separator: " ")))")
                     print("  not auto-enabled but supported: \(r.extraFeatures.sorted().joined(separator: " "))")
+                    print("  offered but refused by a running vCPU (never proposed): "
+                          + (r.runtimeProbed ? (r.runtimeRefused.isEmpty ? "none" : r.runtimeRefused.sorted().joined(separator: " "))
+                                             : "not probed"))
+                    for n in r.notes { print("  note: \(n)") }
                 case .plain:
                     print(([r.name, p.machine] + p.supported.sorted()).joined(separator: "\t"))
                 case .json:
@@ -114,6 +118,8 @@ struct HostShowCommand: AsyncParsableCommand {
                         "host": r.fingerprint.json, "machine": .string(p.machine),
                         "supported": .array(p.supported.sorted().map { .string($0) }),
                         "not-migratable": .array(p.nonMigratable.sorted().map { .string($0) }),
+                        "runtime-refused": r.runtimeProbed ? .array(r.runtimeRefused.sorted().map { .string($0) }) : .null,
+                        "models-from": r.release.map { .string($0.path) } ?? .null,
                     ])
                 }
             }

@@ -28,8 +28,10 @@ struct HostOptions: ParsableArguments {
     /// Opens the named host records (capturing this host for `local`, only on `machine` when the
     /// question names one) and checks they agree on QEMU version and architecture, and with
     /// `version` when the question names one. A file that is not a host record fails the
-    /// question, or with `--keep-going` is skipped with a note on stderr.
-    func load(version: String? = nil, machine: String? = nil) async throws -> [HostRecordFile] {
+    /// question, or with `--keep-going` is skipped with a note on stderr. Notes on stderr when
+    /// records take their models from another version of their series, unless `noting` is
+    /// false (`host show` prints them).
+    func load(version: String? = nil, machine: String? = nil, noting: Bool = true) async throws -> [HostRecordFile] {
         let opened = try HostRecordFiles.open(files: hosts.filter { $0 != "local" }, directories: hostDirs)
         if keepGoing {
             if let skipped = opened.skippedNote { note("qcpu: \(skipped)") }
@@ -43,6 +45,7 @@ struct HostOptions: ParsableArguments {
             throw HostCPUError(.noHosts, "no host records in \(hostDirs.joined(separator: ", "))")
         }
         try HostRecordFile.checkCompatible(records)
+        if noting { Self.noteOtherReleases(records) }
         if let version, let r = records.first(where: { $0.qemuVersion != version }) {
             throw HostCPUError(.mismatch, "host record \(r.name) is from QEMU \(r.qemuVersion), but the question is about QEMU \(version)")
         }
@@ -57,6 +60,7 @@ struct HostOptions: ParsableArguments {
         let local = hosts.contains("local") ? [try await Self.captureLocal(machine: machine)] : []
         let opened = try Fleet.open(paths: paths, extra: local, machine: machine, version: version, keepGoing: keepGoing)
         if let skipped = opened.skippedNote { note("qcpu: \(skipped)") }
+        Self.noteOtherReleases(opened.releases)
         guard let fleet = opened.fleet else {
             if let error = opened.unreadableError { throw error }
             throw HostCPUError(.noHosts, hostDirs.isEmpty
@@ -64,6 +68,27 @@ struct HostOptions: ParsableArguments {
                 : "no host records in \(hostDirs.joined(separator: ", "))")
         }
         return fleet
+    }
+
+    /// Says on stderr, once per QEMU version, when light records take their models from the
+    /// snapshot of another version of their series (an imported 7.2.0 record from 7.2.22's).
+    static func noteOtherReleases(_ records: [HostRecordFile]) {
+        noteOtherReleases(records.compactMap { r in r.release.map { (r.name, r.qemuVersion, $0) } })
+    }
+
+    /// Says it for hosts named with their QEMU version and the release snapshot their models come from.
+    static func noteOtherReleases(_ hosts: [(host: String, version: String, release: ReleaseSnapshots.Release)]) {
+        var names: [String: [String]] = [:], order: [String] = []
+        for (host, version, release) in hosts where release.version != version {
+            let key = "\(version)\t\(release.version)\t\(release.path)"
+            if names[key] == nil { order.append(key) }
+            names[key, default: []].append(host)
+        }
+        for key in order {
+            let parts = key.split(separator: "\t").map(String.init), n = names[key]!
+            let who = n.count == 1 ? "host record \(n[0]) (QEMU \(parts[0])) takes its" : "\(n.count) host records of QEMU \(parts[0]) take their"
+            note("note: \(who) models from the snapshot of QEMU \(parts[1]) (\(parts[2])), the newest of the \(ReleaseSnapshots.series(parts[0])) series here")
+        }
     }
 
     /// Captures this host (every machine type, or just `machine`: a name or an alias) into a

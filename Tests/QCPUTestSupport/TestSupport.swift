@@ -161,13 +161,7 @@ extension TestSupport {
 
     /// Replays the recorded host capture (`Fixtures/host-x86_64`) into a host record file.
     public static func recordedHostRecord(named name: String = "recorded") async throws -> String {
-        var options = HarvestOptions()
-        options.replayDirectory = fixture("host-x86_64")
-        options.sourceDateEpoch = 0
-        let result = try await HostCapture(options: options).run()
-        let path = try temporaryDirectory() + "/\(name).sqlite"
-        try SnapshotWriter().write(result.snapshot, to: path)
-        return path
+        try await replayedHostRecord(fixture("host-x86_64"), named: name)
     }
 
     /// Captures this host live under KVM (every machine type unless `machines` says otherwise).

@@ -67,7 +67,8 @@ import Testing
 
     /// Runs a session of a wrapped QEMU that does `action` first; returns the error and whether
     /// any process of the session is left.
-    func misbehaving(_ action: String, waitBeforeAsking: Bool = true) async throws -> (QMPError?, left: Bool) {
+    func misbehaving(_ action: String, waitBeforeAsking: Bool = true,
+                     wait: Duration = .milliseconds(600)) async throws -> (QMPError?, left: Bool) {
         let dir = try TestSupport.temporaryDirectory()
         let marker = "qcpu-test-\(UUID().uuidString)"
         let wrapper = try TestSupport.qemuWrapper(in: dir, marker: marker, trigger: "none", action: action)
@@ -75,7 +76,7 @@ import Testing
         do {
             try await QEMUProcess.withSession(executable: wrapper, arguments: QEMUProcess.standardArguments(machine: "none", accel: "tcg"),
                                               timeout: .seconds(1)) { client in
-                if waitBeforeAsking { try await Task.sleep(for: .milliseconds(600)) }
+                if waitBeforeAsking { try await Task.sleep(for: wait) }
                 _ = try await client.execute("query-version")
             }
         } catch let error as QMPError {
@@ -94,7 +95,8 @@ import Testing
     }
 
     @Test func aCrashedQEMUIsReportedWithItsSignal() async throws {
-        let (error, left) = try await misbehaving("(sleep 0.3; kill -SEGV $$) &")
+        // Late enough that QEMU has greeted even on a loaded CI machine: the crash is mid-session.
+        let (error, left) = try await misbehaving("(sleep 1; kill -SEGV $$) &", wait: .milliseconds(1500))
         #expect(error?.code == .processExited)
         #expect(error?.exitStatus == "signal 11")
         #expect(error?.beforeGreeting == false)
