@@ -36,7 +36,7 @@ extension Fleet {
                             version: String? = nil, keepGoing: Bool = false) throws -> Opened {
         enum Entry: Sendable {
             case scan(HostRecordScan.Summary, unit: Int)
-            case record(HostRecordFile)
+            case record(Whole)
             case unreadable(HostRecordFiles.Unreadable)
         }
         // Keys are compared as they are read and only the first of each is kept, so memory holds
@@ -47,16 +47,16 @@ extension Fleet {
                 if let scan = try HostRecordScan.read(path: path, machine: machine) {
                     return .scan(scan.summary, unit: registry.unit(for: scan, position: position))
                 }
-                return .record(try HostRecordFile(path: path))
+                return .record(Whole(try HostRecordFile(path: path), machine: machine))
             } catch {
                 return .unreadable(.init(path: path, error: error))
             }
-        } + extra.map { .record($0) }
+        } + extra.map { .record(Whole($0, machine: machine)) }
         var unreadable: [HostRecordFiles.Unreadable] = []
         var hosts: [(name: String, arch: String, version: String)] = []
         let representatives = registry.representatives
         var keyed = representatives.map { (scan: $0, hosts: [String](), positions: [Int]()) }
-        var records: [(position: Int, record: HostRecordFile)] = []
+        var records: [(position: Int, record: Whole)] = []
         for entry in entries {
             switch entry {
             case .unreadable(let u): unreadable.append(u)
@@ -94,11 +94,27 @@ extension Fleet {
             releases += zip(k.positions, k.hosts).map { ($0, $1, o.1.qemuVersion, release) }
         }
         for (position, r) in records {
-            units.append(Unit(profile: try r.profile(machine: machine), hosts: [r.name], positions: [position]))
+            units.append(Unit(profile: try r.profile.get(), hosts: [r.name], positions: [position]))
             if let release = r.release { releases.append((position, r.name, r.qemuVersion, release)) }
         }
         return Opened(fleet: try Fleet(units: units, count: hosts.count), unreadable: unreadable,
                       releases: releases.sorted { $0.position < $1.position }.map { ($0.host, $0.version, $0.release) })
+    }
+}
+
+/// A record opened whole and its profile, computed at once so that the file is closed again (a
+/// fleet of old full records would otherwise hold a descriptor per host).
+struct Whole: Sendable {
+    let name: String, arch: String, qemuVersion: String
+    let release: ReleaseSnapshots.Release?
+    let profile: Result<HostProfile, FleetOpenError>
+
+    init(_ record: HostRecordFile, machine: String?) {
+        name = record.name
+        arch = record.arch
+        qemuVersion = record.qemuVersion
+        release = record.release
+        do { profile = .success(try record.profile(machine: machine)) } catch { profile = .failure(FleetOpenError(error)) }
     }
 }
 
