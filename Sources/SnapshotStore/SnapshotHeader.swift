@@ -21,13 +21,18 @@ public struct SnapshotHeader: Sendable, Equatable {
             throw SnapshotError(.notFound, path: path, "no such file")
         }
         if isDir.boolValue { throw SnapshotError(.unreadable, path: path, "is a directory, not a snapshot") }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw SnapshotError(.unreadable, path: path, "cannot open for reading (permission denied?)")
-        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw openError(path: path, errno: errno) }
         defer { try? handle.close() }
         let bytes = [UInt8]((try? handle.read(upToCount: 100)) ?? Data())
         let size = (try? handle.seekToEnd()).map(Int.init) ?? 0
         return try check(bytes: bytes, size: size, path: path)
+    }
+
+    /// The error for a file that exists but `open` refused (`EACCES`; `EMFILE` when a process opens too many).
+    static func openError(path: String, errno code: Int32) -> SnapshotError {
+        code == EACCES || code == EPERM || code == 0
+            ? SnapshotError(.unreadable, path: path, "cannot open for reading (permission denied?)")
+            : SnapshotError(.unreadable, path: path, "cannot open for reading: \(String(cString: strerror(code)))")
     }
 
     /// Checks the first bytes of a file (up to 100) and its size, as ``check(path:)`` does.

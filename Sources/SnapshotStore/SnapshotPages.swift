@@ -29,12 +29,13 @@ public final class SnapshotPages {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw errno == ENOENT || errno == ENOTDIR ? SnapshotError(.notFound, path: path, "no such file")
-                : SnapshotError(.unreadable, path: path, "cannot open for reading (permission denied?)")
+                : SnapshotHeader.openError(path: path, errno: errno)
         }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
+            let error = SnapshotHeader.openError(path: path, errno: errno)
             close(fd)
-            throw SnapshotError(.unreadable, path: path, "cannot open for reading (permission denied?)")
+            throw error
         }
         if (info.st_mode & S_IFMT) == S_IFDIR {
             close(fd)

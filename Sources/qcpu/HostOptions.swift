@@ -32,6 +32,8 @@ struct HostOptions: ParsableArguments {
     /// records take their models from another version of their series, unless `noting` is
     /// false (`host show` prints them).
     func load(version: String? = nil, machine: String? = nil, noting: Bool = true) async throws -> [HostRecordFile] {
+        // Each open record holds a file descriptor: a big directory needs more than the usual 1024.
+        Self.raiseDescriptorLimit()
         let opened = try HostRecordFiles.open(files: hosts.filter { $0 != "local" }, directories: hostDirs)
         if keepGoing {
             if let skipped = opened.skippedNote { note("qcpu: \(skipped)") }
@@ -68,6 +70,19 @@ struct HostOptions: ParsableArguments {
                 : "no host records in \(hostDirs.joined(separator: ", "))")
         }
         return fleet
+    }
+
+    /// Raises the soft limit of open files to the hard limit (as Go programs do at start).
+    static func raiseDescriptorLimit() {
+        #if os(Linux)
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        #else
+        let resource = RLIMIT_NOFILE
+        #endif
+        var limit = rlimit()
+        guard getrlimit(resource, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(resource, &limit)
     }
 
     /// Says on stderr, once per QEMU version, when light records take their models from the

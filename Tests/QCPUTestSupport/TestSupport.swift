@@ -75,12 +75,13 @@ public enum TestSupport {
         }
     }
 
-    /// Runs the built `qcpu` with `arguments`.
-    public static func runQCPU(_ arguments: [String], environment: [String: String] = [:], cwd: String? = nil)
+    /// Runs the built `qcpu` (or `executable`, e.g. a shell that runs it) with `arguments`.
+    public static func runQCPU(_ arguments: [String], environment: [String: String] = [:], cwd: String? = nil,
+                               executable: String? = nil)
         throws -> (status: Int32, stdout: String, stderr: String)
     {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: qcpuBinary)
+        process.executableURL = URL(fileURLWithPath: executable ?? qcpuBinary)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "SOURCE_DATE_EPOCH")

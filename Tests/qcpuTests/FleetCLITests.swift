@@ -114,4 +114,18 @@ import Testing
         #expect(common.isDisjoint(with: ["pse36", "movdiri", "cx8"]))
         #expect(doc["cpu"] == .string(try Baseline.compute(profiles, migratable: false).guest.option))
     }
+
+    /// More records than the soft limit of open files: fleet questions close each file after
+    /// reading it, and `host show` (which keeps them open) raises the limit to the hard one.
+    @Test func moreRecordsThanTheSoftLimitOfOpenFiles() async throws {
+        let recorded = try await TestSupport.recordedHostRecord()
+        let dir = try TestSupport.temporaryDirectory()
+        for i in 1...120 { try FileManager.default.copyItem(atPath: recorded, toPath: dir + String(format: "/h%03d", i)) }
+        for args in [["host", "show"], ["baseline"], ["check", "486"]] {
+            let line = ([TestSupport.qcpuBinary] + args + ["--host-dir", dir, "--machine", "q35", "--format", "plain"]).joined(separator: " ")
+            let run = try TestSupport.runQCPU(["-c", "ulimit -Sn 64 && exec \(line)"], executable: "/bin/sh")
+            #expect(run.status == 0, "\(args): \(run.stderr)")
+            #expect(run.stdout.split(separator: "\n").count == (args[0] == "baseline" ? 1 : 120), "\(args)")
+        }
+    }
 }
