@@ -20,11 +20,12 @@ public final class SnapshotPages {
     private var whole: [UInt8]?
     private var cache: [[UInt8]?]
 
-    /// Opens `path` and reads its schema.
+    /// Opens `path` and reads its schema; a file of up to `wholeFileLimit` bytes is read in one
+    /// read, a larger one page by page as pages are visited.
     ///
     /// - Throws: ``SnapshotError``: what ``SnapshotHeader/check(path:)`` throws, or
     ///   ``SnapshotError/Code/corrupt`` for a malformed file or one missing a table.
-    public init(path: String) throws(SnapshotError) {
+    public init(path: String, wholeFileLimit: Int = SnapshotPages.wholeFileLimit) throws(SnapshotError) {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -56,7 +57,7 @@ public final class SnapshotPages {
         usable = header.pageSize - Int(first[20])
         let length = header.pageSize * header.pageCount
         cache = []
-        if length <= Self.wholeFileLimit {
+        if length <= wholeFileLimit {
             var got = 0
             let data = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
                 while got < length {
@@ -86,7 +87,7 @@ public final class SnapshotPages {
     deinit { close(fd) }
 
     /// Files up to this size are read whole, in one read; larger ones page by page.
-    static let wholeFileLimit = 4 << 20
+    public static let wholeFileLimit = 4 << 20
 
     /// The root page of `table`.
     public func root(_ table: String) throws(SnapshotError) -> Int {

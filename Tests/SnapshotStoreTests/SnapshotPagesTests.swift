@@ -38,8 +38,10 @@ import Testing
         return rows
     }
 
-    @Test func everyTableOfTheShippedSnapshotReadsAsSQLiteReadsIt() throws {
-        let pages = try SnapshotPages(path: Self.shipped)
+    /// Read whole (one read) and page by page.
+    @Test(arguments: [SnapshotPages.wholeFileLimit, 0])
+    func everyTableOfTheShippedSnapshotReadsAsSQLiteReadsIt(wholeFileLimit: Int) throws {
+        let pages = try SnapshotPages(path: Self.shipped, wholeFileLimit: wholeFileLimit)
         var total = 0
         for table in SnapshotSchema.tables {
             let expected = try Self.sqliteRows(Self.shipped, table)
@@ -99,7 +101,7 @@ import Testing
             let path = dir + "/t\(trial)"
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             do {
-                let pages = try SnapshotPages(path: path)
+                let pages = try SnapshotPages(path: path, wholeFileLimit: trial % 2 == 0 ? SnapshotPages.wholeFileLimit : 0)
                 for table in SnapshotSchema.tables {
                     _ = try pages.treePages(root: try pages.root(table))
                     _ = try Self.pageRows(pages, table, columns: 9)
