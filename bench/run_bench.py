@@ -6,7 +6,7 @@ Both sides harvest every machine type x CPU model of qemu-system-x86_64 under TC
 (see plain_qmp_loop.py). Rounds alternate between the two so that machine noise hits both.
 Prints a Markdown report and writes it to --out (docs/benchmarks.md).
 """
-import argparse, datetime, json, os, platform, re, statistics, subprocess, sys, tempfile, time
+import argparse, datetime, json, os, platform, re, shutil, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from plain_qmp_loop import Session  # noqa: E402
@@ -104,11 +104,13 @@ def diff_section(a):
     new = os.path.join(os.path.dirname(a.snapshot), "qemu-10.0.2.sqlite")
     args = [a.qcpu, "diff", "--abi", a.snapshot, new]
     runs = timed(lambda: subprocess.run(args, capture_output=True), 5)
+    out = subprocess.run(args, capture_output=True, text=True).stdout
+    compared = next((l.split()[1] for l in out.splitlines() if l.startswith("ABI:")), "?")
     return [
         "## Release diff",
         "",
         f"`qcpu diff --abi {a.snapshot} {new}` (QEMU 7.2.22 against 10.0.2: catalogue changes and "
-        "13,464 expansions compared prop by prop), process start included, 5 runs.",
+        f"{compared} expansions compared prop by prop: TCG rows and the named models' KVM rows), process start included, 5 runs.",
         "",
         "| measure | median | max |",
         "|---|---:|---:|",
@@ -221,6 +223,10 @@ def host_section(a):
             live_s = time.monotonic() - t
             agree = sum(1 for m in models if answers[m] is not None and
                         set(answers[m]) == set(offline[m]))
+            aborted = sum(1 for m in models if answers[m] is None)
+            shown = json.loads(subprocess.run([a.qcpu, "host", "show", "--host", record, "--machine", machine,
+                                               "--format", "json"], capture_output=True, check=True).stdout)
+            refused = shown["hosts"][0].get("runtime-refused") or []
             lines += [
                 "| way | median | ratio to live |",
                 "|---|---:|---:|",
@@ -230,8 +236,12 @@ def host_section(a):
                 f"{live_s / statistics.median(cli):.0f}x faster |",
                 f"| live: one paused QEMU per model under KVM, reading `unavailable-features` (one run) | {live_s * 1000:.0f} ms | 1x |",
                 "",
-                f"The live answers agreed with the offline ones for {agree} of {len(models)} models (as sets: "
-                "QEMU lists some features more than once, e.g. `mpx` three times for Denverton).",
+                f"The live answers agreed with the offline ones for {agree} of the {len(models) - aborted} models "
+                "QEMU started (as sets: QEMU lists some features more than once, e.g. `mpx` three times for Denverton)"
+                + (f"; {aborted} models did not start at all (QEMU exited before answering): on this host KVM offers "
+                   f"features a running vCPU refuses ({', '.join(refused) or 'none recorded'}), and QEMU writes them "
+                   "when it creates the vCPU, so `-cpu MODEL` of a model carrying them aborts whatever `enforce` says."
+                   if aborted else "."),
             ]
         else:
             lines += [
@@ -386,8 +396,9 @@ def main():
         "# Benchmarks",
         "",
         f"Measured by `make bench` on {datetime.date.today().isoformat()}: {os.cpu_count()} cores "
-        f"({cpu_model()}), {qemu_version}. Every number below is from that one run. libvirt is not "
-        "installed on this machine, so its probe is not measured.",
+        f"({cpu_model()}), {qemu_version}. Every number below is from that one run. "
+        + ("libvirt is installed here, but its capabilities probe is not timed (libvirtd is started only by the tests)."
+           if shutil.which("libvirtd") else "libvirt is not installed on this machine, so its probe is not measured."),
         "",
     ]
     body = []
