@@ -259,8 +259,8 @@ def host_section(a):
             f"Baseline of {inproc['hosts']} host records (the record above, linked 100 times; all but the first "
             f"get 3 seeded-random features removed in memory so the hosts differ): {inproc['baseline_ms']:.0f} ms "
             f"median of 5, opening every record included ({inproc['baseline_ms'] / inproc['hosts']:.1f} ms per host); "
-            f"the answer had {inproc['baseline_cpu_flags']} flags. QEMU has no x86 baseline command and libvirt "
-            "is not installed here, so there is no live peer for this row.",
+            f"the answer had {inproc['baseline_cpu_flags']} flags. QEMU has no x86 baseline command, and libvirt's "
+            "hypervisor-cpu-baseline was not timed, so there is no live peer for this row.",
             "",
             "Targets (issue: host CPUs): enforce preview of all models under 50 ms offline, at least 50x faster than live.",
             "",
