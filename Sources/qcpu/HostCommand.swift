@@ -35,7 +35,7 @@ struct HostCaptureCommand: AsyncParsableCommand {
     @Option(name: .customLong("machine"), help: ArgumentHelp("Only machine types whose name or alias matches this glob (repeatable).", valueName: "glob"))
     var machine: [String] = []
 
-    @Option(help: "QEMU processes to run at once (default: the number of cores).")
+    @Option(help: "QEMU processes to run at once (default: two per core).")
     var jobs: Int?
 
     @Option(name: .customLong("qemu-arg"), parsing: .unconditionalSingleValue,
@@ -60,12 +60,15 @@ struct HostCaptureCommand: AsyncParsableCommand {
             options.binaries = qemu.map { [$0] } ?? []
             options.machineGlobs = machine
             if let jobs { options.jobs = jobs }
+            let jobsGiven = jobs != nil
             options.extraArguments = qemuArgs
             options.recordDirectory = record
             options.replayDirectory = replay
             options.sourceDateEpoch = try sourceDateEpoch()
             let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
-            let result = try await HostCapture(options: options).run { done, total, key in
+            var capture = HostCapture(options: options)
+            capture.jobsGiven = jobsGiven
+            let result = try await capture.run { done, total, key in
                 progress.update("[\(done)/\(total)] \(key.machine) kvm")
             }
             progress.finish()
