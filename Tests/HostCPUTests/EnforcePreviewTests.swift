@@ -133,18 +133,8 @@ import Testing
 /// Records written before light records (every model's KVM expansion inside) are still read.
 @Suite struct OldHostRecordTests {
     @Test func aFullRecordOfTheOldFormatAnswersFromItsOwnRows() async throws {
-        // The old capture: a KVM-only harvest of every model's full expansion, plus the realize
-        // probe's extra features (what it found on that Intel host).
-        var options = HarvestOptions()
-        options.replayDirectory = TestSupport.fixture("host-x86_64")
-        options.accelerators = ["kvm"]
-        options.expansionTypes = ["full"]
-        options.qomTypes = false
-        options.sourceDateEpoch = 0
-        var snapshot = try await Harvester(options: options).run().snapshot
-        snapshot.meta.hostExtraFeatures = ["kvm-hint-dedicated", "topoext"]
         let path = try TestSupport.temporaryDirectory() + "/old.sqlite"
-        try SnapshotWriter().write(snapshot, to: path)
+        try await TestSupport.writeOldFormatHostRecord(to: path)
         let record = try HostRecordFile(path: path)
         #expect(record.release == nil)
         let (rows, mismatches) = try EnforcePreviewTests.compare(

@@ -123,15 +123,7 @@ import Testing
     @Test func pagesRecogniseIdenticalHostsAndGiveTheRecordsProfiles() async throws {
         let (dir, _) = try await Self.fleetDirectory()
         // An old full record (every model's KVM expansion inside) among them: opened whole.
-        var options = HarvestOptions()
-        options.replayDirectory = TestSupport.fixture("host-x86_64")
-        options.accelerators = ["kvm"]
-        options.expansionTypes = ["full"]
-        options.qomTypes = false
-        options.sourceDateEpoch = 0
-        var old = try await Harvester(options: options).run().snapshot
-        old.meta.hostExtraFeatures = ["kvm-hint-dedicated", "topoext"]
-        try SnapshotWriter().write(old, to: dir + "/f-old-format")
+        try await TestSupport.writeOldFormatHostRecord(to: dir + "/f-old-format")
         let paths = try HostRecordFiles.files(in: dir)
         let scans = try paths.map { try HostRecordScan.read(path: $0, machine: "q35") }
         #expect(scans.map { $0?.machine } == Array(repeating: "pc-q35-7.2", count: 5) + [nil])

@@ -160,6 +160,21 @@ extension TestSupport {
         return path
     }
 
+    /// A host record of the format before light records, written to `path`: what the old capture
+    /// wrote (a KVM-only harvest of every model's full expansion of `Fixtures/host-x86_64`, plus
+    /// the realize probe's extra features found on that Intel host).
+    public static func writeOldFormatHostRecord(to path: String) async throws {
+        var options = HarvestOptions()
+        options.replayDirectory = fixture("host-x86_64")
+        options.accelerators = ["kvm"]
+        options.expansionTypes = ["full"]
+        options.qomTypes = false
+        options.sourceDateEpoch = 0
+        var snapshot = try await Harvester(options: options).run().snapshot
+        snapshot.meta.hostExtraFeatures = ["kvm-hint-dedicated", "topoext"]
+        try SnapshotWriter().write(snapshot, to: path)
+    }
+
     /// Replays the recorded host capture (`Fixtures/host-x86_64`) into a host record file.
     public static func recordedHostRecord(named name: String = "recorded") async throws -> String {
         try await replayedHostRecord(fixture("host-x86_64"), named: name)
