@@ -13,19 +13,11 @@ data="$dest/tests/qemucapabilitiesdata"
 if [ -f "$data/caps_7.2.0_x86_64.xml" ]; then echo "$data"; exit 0; fi
 
 state="$root/vendor/libvirt-apt-state"
-mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/source"
-mirror=$(grep -hE '^URIs: .*debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1 | awk '{print $2}')
-if [ -z "$mirror" ]; then
-  mirror=$(grep -hE '^deb [^ ]+ bookworm ' /etc/apt/sources.list 2>/dev/null | head -1 | awk '{print $2}')
-fi
-[ -n "$mirror" ] || { echo "fetch-libvirt-source: no Debian source found in /etc/apt" >&2; exit 1; }
-echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" > "$state/sources.list"
-apt=(apt-get -q -o "Dir::State=$state" -o "Dir::State::Lists=$state/lists" -o "Dir::State::status=/var/lib/dpkg/status"
-     -o "Dir::Cache=$state/cache" -o "Dir::Etc::SourceList=$state/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
-     -o "Debug::NoLocking=1")
+mkdir -p "$state/source"
+. "$root/scripts/private-apt.sh"
+private_apt "$state" deb-src trixie fetch-libvirt-source
 "${apt[@]}" update >&2
-record=$(apt-cache -o "Dir::State=$state" -o "Dir::State::Lists=$state/lists" -o "Dir::Cache=$state/cache" \
-  -o "Dir::Etc::SourceList=$state/sources.list" -o "Dir::Etc::SourceParts=/dev/null" showsrc libvirt)
+record=$("${apt_cache[@]}" showsrc libvirt)
 # The upstream tarball's name and SHA-256 from the (signed) source index.
 line=$(printf '%s\n' "$record" | awk '/^Checksums-Sha256:/{on=1; next} /^[^ ]/{on=0} on && $3 ~ /orig\.tar\.xz$/ {print $1, $3; exit}')
 sha=${line%% *}; tarball=${line##* }

@@ -10,17 +10,9 @@ bin="$dest/usr/bin/qemu-system-x86_64"
 if [ -x "$bin" ]; then echo "$bin"; exit 0; fi
 
 state="$root/vendor/apt-state"
-mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$dest"
-# The machine's own Debian mirror (from its deb822 or one-line sources), with the backports suite.
-mirror=$(grep -hE '^URIs: .*debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1 | awk '{print $2}')
-if [ -z "$mirror" ]; then
-  mirror=$(grep -hE '^deb [^ ]+ bookworm ' /etc/apt/sources.list 2>/dev/null | head -1 | awk '{print $2}')
-fi
-[ -n "$mirror" ] || { echo "fetch-qemu-backports: no Debian source found in /etc/apt" >&2; exit 1; }
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror bookworm-backports main" > "$state/sources.list"
-apt=(apt-get -q -o "Dir::State=$state" -o "Dir::State::Lists=$state/lists" -o "Dir::State::status=/var/lib/dpkg/status"
-     -o "Dir::Cache=$state/cache" -o "Dir::Etc::SourceList=$state/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
-     -o "Debug::NoLocking=1")
+mkdir -p "$dest"
+. "$root/scripts/private-apt.sh"
+private_apt "$state" deb bookworm-backports fetch-qemu-backports
 "${apt[@]}" update >&2
 # The x86 system emulator, its data (firmware, keymaps) and the common library package.
 cd "$state/cache/archives"

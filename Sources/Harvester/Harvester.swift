@@ -174,18 +174,13 @@ public struct Harvester: Sendable {
         }
         if options.kvmModelsOnly {
             for binary in binaries where records.first(where: { $0.name == binary.name })?.accelerators.contains("kvm") == true {
-                var probe = RealizeProbe(snapshot: snapshot, binary: binary.name, executable: binary.path,
+                let probe = RealizeProbe(snapshot: snapshot, binary: binary.name, executable: binary.path,
                                          extraArguments: options.extraArguments, provider: provider, recordedRefusals: refused)
                 let findings = try await probe.run()
                 stats.sessions += probe.sessions
-                newlyRefused.merge(probe.refusals) { _, new in new }
+                try RecordingManifest.addRefusals(probe.refusals, in: options.recordDirectory)
                 snapshot.meta.extra[HostRecordKeys.snapshotExtra(binary: binary.name)] =
                     JSONValue.array((findings.extra ?? []).map { JSONValue.string($0) }).canonicalText
-            }
-            if let dir = options.recordDirectory, !newlyRefused.isEmpty {
-                var manifest = try RecordingManifest.read(from: dir)
-                manifest.refused.merge(newlyRefused) { _, new in new }
-                try manifest.write(to: dir)
             }
         }
         snapshot.normalize()

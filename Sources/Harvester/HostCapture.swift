@@ -96,11 +96,7 @@ public struct HostCapture: Sendable {
         }
         result.snapshot.normalize()
         result.stats.sessions += probe.sessions
-        if let dir = options.recordDirectory, !probe.refusals.isEmpty {
-            var manifest = try RecordingManifest.read(from: dir)
-            manifest.refused.merge(probe.refusals) { _, new in new }
-            try manifest.write(to: dir)
-        }
+        try RecordingManifest.addRefusals(probe.refusals, in: options.recordDirectory)
         return result
     }
 }

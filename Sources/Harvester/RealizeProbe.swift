@@ -21,10 +21,12 @@ struct RealizeProbe: Sendable {
     var recordedRefusals: [String: String] = [:]
     /// Whether to run the runtime and realize probes (false replaying a recording that predates them).
     var probeRuntime = true
-    /// Sessions QEMU refused to start in the last ``run()``: session name → QEMU's message.
-    private(set) var refusals: [String: String] = [:]
-    /// QEMU processes started by the last ``run()``.
-    private(set) var sessions = 1
+    /// QEMU starts and refusals of both probes (one ``run()`` per probe).
+    let log = ProbeLog()
+    /// Sessions QEMU refused to start or aborted: session name → QEMU's message.
+    var refusals: [String: String] { log.refusals }
+    /// QEMU processes started.
+    var sessions: Int { log.sessions }
 
     /// The machine type the CPU is realized on: the default one, else the first harvested; when only
     /// `none` was harvested (x86 `-machine none` runs no vCPU), the binary's default machine type.
@@ -46,11 +48,10 @@ struct RealizeProbe: Sendable {
     }
 
     /// Runs the runtime probe, then realizes `host` with every feature its expansion leaves off.
-    mutating func run() async throws -> Findings {
+    func run() async throws -> Findings {
         guard let machine else { throw HarvestError(.noKVM, "\(binary): no machine type ran under KVM") }
         let key = SessionKey(binary: binary, machine: machine, accel: "kvm")
-        sessions = 1
-        refusals = [:]
+        log.started()
         var hostProps: [String: JSONValue] = [:], migratableProps: [String: JSONValue] = [:]
         for e in snapshot.expansions where e.key.session == key && e.key.model == "host" && e.key.type == "full" {
             if case .expanded(_, let props) = e.outcome {
@@ -86,24 +87,17 @@ struct RealizeProbe: Sendable {
         guard probeRuntime else {
             return Findings(extra: nil, runtimeRefused: nil, maxStatic: maxStatic)
         }
-        var runtime = RuntimeProbe(binary: binary, executable: executable, machine: machine, extraArguments: extraArguments,
-                                   provider: provider, recordedRefusals: recordedRefusals)
-        let refused = try await runtime.run(offered: offered, migratable: migratable)
-        sessions += runtime.sessions
-        refusals.merge(runtime.refusals) { _, new in new }
+        let runtime = RuntimeProbe(binary: binary, executable: executable, machine: machine, extraArguments: extraArguments,
+                                   provider: provider, recordedRefusals: recordedRefusals, offered: offered,
+                                   migratable: migratable, log: log)
+        let refused = try await runtime.run()
         let candidates = names.filter { hostProps[$0]?.boolValue == false }.sorted()
-        base = runtime.hostLine(removing: refused)
-        let log = ProbeLog()
-        let kept = try await realize(candidates, machine: machine, part: "", log: log)
-        sessions += log.sessions
-        refusals.merge(log.refusals) { _, new in new }
+        let kept = try await realize(candidates, base: runtime.hostLine(removing: refused), machine: machine, part: "")
         return Findings(extra: kept.sorted(), runtimeRefused: refused, maxStatic: maxStatic)
     }
 
-    /// The `-cpu` prefix every realize session starts from.
-    var base = ["host", "migratable=off"]
-
-    private func realize(_ features: [String], machine: String, part: String, log: ProbeLog) async throws -> [String] {
+    /// Realizes `base` (the runtime probe's line) with `features` on; what the CPU kept.
+    private func realize(_ features: [String], base: [String], machine: String, part: String) async throws -> [String] {
         guard !features.isEmpty else { return [] }
         let cpu = (base + features.map { "\($0)=on" }).joined(separator: ",")
         log.started()
@@ -136,8 +130,8 @@ struct RealizeProbe: Sendable {
             log.refused(name, error.message)
             if features.count == 1 { return [] }
             let half = features.count / 2
-            async let first = realize(Array(features[..<half]), machine: machine, part: part + "a", log: log)
-            async let second = realize(Array(features[half...]), machine: machine, part: part + "b", log: log)
+            async let first = realize(Array(features[..<half]), base: base, machine: machine, part: part + "a")
+            async let second = realize(Array(features[half...]), base: base, machine: machine, part: part + "b")
             return try await first + second
         }
     }

@@ -52,6 +52,15 @@ public struct RecordingManifest: Sendable, Equatable {
         try Data((json.prettyText + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
+    /// Adds the sessions a probe saw refused to the manifest in `directory` (when recording):
+    /// a replay then takes the same path.
+    static func addRefusals(_ refusals: [String: String], in directory: String?) throws {
+        guard let directory, !refusals.isEmpty else { return }
+        var manifest = try read(from: directory)
+        manifest.refused.merge(refusals) { _, new in new }
+        try manifest.write(to: directory)
+    }
+
     /// Reads `manifest.json` from `directory`.
     public static func read(from directory: String) throws(HarvestError) -> RecordingManifest {
         let path = (directory as NSString).appendingPathComponent("manifest.json")

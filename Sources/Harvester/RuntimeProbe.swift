@@ -29,40 +29,36 @@ struct RuntimeProbe: Sendable {
     var provider: any QMPSessionProvider
     /// Refusals of a recording being replayed: session name → QEMU's message.
     var recordedRefusals: [String: String] = [:]
-    private(set) var offered: Set<String> = [], migratable: Set<String> = []
-    /// Runs that failed in the last ``run(offered:names:)``: session name → QEMU's message.
-    private(set) var refusals: [String: String] = [:]
-    /// QEMU processes started by the last run.
-    private(set) var sessions = 0
+    /// Named features on in the `host,migratable=off` expansion.
+    var offered: Set<String>
+    /// Those on in the `host` expansion (migratable).
+    var migratable: Set<String>
+    /// Where QEMU starts and refusals are counted.
+    var log: ProbeLog
 
-    /// The features of `offered` (named features on in the `host,migratable=off` expansion;
-    /// `migratable`: those on in the `host` expansion) that a running vCPU refuses, with the
-    /// features that depend on them; empty when the host's whole named feature set runs.
-    mutating func run(offered: Set<String>, migratable: Set<String>) async throws -> [String] {
-        self.offered = offered
-        self.migratable = migratable
-        refusals = [:]
-        sessions = 0
+    /// The offered features that a running vCPU refuses, with the features that depend on them;
+    /// empty when the host's whole named feature set runs.
+    func run() async throws -> [String] {
         if try await runs(removing: [], part: "") { return [] }
         let dependents = try await dependencies(of: offered.sorted())
         let leaves = offered.filter { (dependents[$0] ?? []).isEmpty }.sorted()
         let parents = offered.subtracting(leaves).sorted { (dependents[$0]?.count ?? 0, $0) < (dependents[$1]?.count ?? 0, $1) }
         var refused: [String] = []
         if !(try await runs(removing: leaves, part: "l")) {
-            refused += try await culprits(keeping: parents, others: leaves, fixed: [], part: "p")
+            refused += try await search(parents, all: parents, off: Set(leaves), part: "p")
         }
-        refused += try await culprits(keeping: leaves, others: [], fixed: refused, part: "")
+        refused += try await search(leaves, all: leaves, off: Set(refused), part: "")
         var result = Set(refused)
         for f in refused { result.formUnion(dependents[f] ?? []) }
         guard try await runs(removing: result.sorted(), part: "check") else {
-            throw HarvestError(.probeFailed, "\(binary): -cpu host (named features) does not run under KVM on \(machine) even with \(result.sorted().joined(separator: ",")) off; QEMU said: \(refusals.values.sorted().first ?? "?")")
+            throw HarvestError(.probeFailed, "\(binary): -cpu host (named features) does not run under KVM on \(machine) even with \(result.sorted().joined(separator: ",")) off; QEMU said: \(log.refusals.values.sorted().first ?? "?")")
         }
         return result.sorted()
     }
 
     /// For every feature, the other offered features that go off when it is switched off.
-    private mutating func dependencies(of features: [String]) async throws -> [String: Set<String>] {
-        sessions += 1
+    private func dependencies(of features: [String]) async throws -> [String: Set<String>] {
+        log.started()
         return try await provider.withSession(
             name: "\(binary)/\(Self.sessionName)-deps", executable: executable,
             arguments: QEMUProcess.standardArguments(machine: machine, accel: "kvm") + extraArguments
@@ -83,27 +79,18 @@ struct RuntimeProbe: Sendable {
         }
     }
 
-    /// The members of `keeping` whose presence stops the vCPU from running, with `others` (and
-    /// `fixed`) switched off and the rest of `keeping` on: halves the list until each is alone.
-    private mutating func culprits(keeping: [String], others: [String], fixed: [String], part: String) async throws -> [String] {
-        let log = ProbeLog()
-        defer {
-            sessions += log.sessions
-            refusals.merge(log.refusals) { _, new in new }
-        }
-        return try await search(keeping, all: keeping, off: Set(others + fixed), part: part, log: log)
-    }
-
-    private func search(_ group: [String], all: [String], off: Set<String>, part: String, log: ProbeLog) async throws -> [String] {
+    /// The members of `group` whose presence stops the vCPU from running, with `off` switched off
+    /// and the rest of `all` on: halves the group until each culprit is alone.
+    private func search(_ group: [String], all: [String], off: Set<String>, part: String) async throws -> [String] {
         guard !group.isEmpty else { return [] }
         let inGroup = Set(group)
         let removed = off.union(all.filter { !inGroup.contains($0) })
-        if try await runs(removing: removed.sorted(), part: "g" + part, log: log) { return [] }
+        if try await runs(removing: removed.sorted(), part: "g" + part) { return [] }
         if group.count == 1 { return group }
         let half = group.count / 2
         // Both halves at once: each holds a culprit or not, independently.
-        async let first = search(Array(group[..<half]), all: all, off: off, part: part + "a", log: log)
-        async let second = search(Array(group[half...]), all: all, off: off, part: part + "b", log: log)
+        async let first = search(Array(group[..<half]), all: all, off: off, part: part + "a")
+        async let second = search(Array(group[half...]), all: all, off: off, part: part + "b")
         return try await first + second
     }
 
@@ -115,16 +102,7 @@ struct RuntimeProbe: Sendable {
     }
 
     /// Whether `-cpu host` with the offered features but `removing` starts, resumes and keeps running.
-    private mutating func runs(removing: [String], part: String) async throws -> Bool {
-        let log = ProbeLog()
-        defer {
-            sessions += log.sessions
-            refusals.merge(log.refusals) { _, new in new }
-        }
-        return try await runs(removing: removing, part: part, log: log)
-    }
-
-    private func runs(removing: [String], part: String, log: ProbeLog) async throws -> Bool {
+    private func runs(removing: [String], part: String) async throws -> Bool {
         let cpu = hostLine(removing: removing).joined(separator: ",")
         let name = "\(binary)/\(Self.sessionName)\(part.isEmpty ? "" : "-" + part)"
         log.started()

@@ -75,10 +75,7 @@ public final class HostRecordFile: Sendable {
             }
             self.release = release
             names = try release.reader.staticFeatureNames(binary: b.name) ?? []
-            let extraKey = HostRecordKeys.snapshotExtra(binary: b.name)
-            if let text = try release.reader.meta()[extraKey] {
-                snapshotExtra = ((try? JSONParser.parse(text))?.arrayValue ?? []).compactMap(\.stringValue)
-            }
+            snapshotExtra = release.kvmExtraFeatures
         } else {
             release = nil
             names = try reader.staticFeatureNames(binary: b.name) ?? []
@@ -93,9 +90,7 @@ public final class HostRecordFile: Sendable {
             space = FeatureSpace(names: names, spellings: props.properties.map(\.name))
         }
         self.space = space
-        func list(_ key: String) -> [String]? {
-            meta[key].map { ((try? JSONParser.parse($0))?.arrayValue ?? []).compactMap(\.stringValue) }
-        }
+        func list(_ key: String) -> [String]? { Self.stringList(meta[key]) }
         // QEMU adds some features to KVM's supported set on every host (topoext, the KVM hints):
         // the release snapshot records them, so records that could not probe still have them.
         let extra = (list("host_extra_features") ?? []) + snapshotExtra
@@ -104,6 +99,11 @@ public final class HostRecordFile: Sendable {
         runtimeProbed = refused != nil
         runtimeRefused = Set((refused ?? []).compactMap { space.resolve($0) })
         self.notes = notes
+    }
+
+    /// A meta value holding a JSON array of strings, as strings (nil when absent).
+    static func stringList(_ text: String?) -> [String]? {
+        text.map { ((try? JSONParser.parse($0))?.arrayValue ?? []).compactMap(\.stringValue) }
     }
 
     /// How answers name the host of the record at `path`: the file name, less `.sqlite` if it

@@ -14,6 +14,9 @@ public final class ReleaseSnapshots: Sendable {
         public var version: String
         /// The reader.
         public var reader: SnapshotReader
+        /// Features QEMU's KVM accepts on any host that `host` leaves off
+        /// (`kvm_extra_features:<binary>`), as recorded at harvest.
+        public var kvmExtraFeatures: [String] = []
     }
 
     /// Snapshots found on the default search path.
@@ -81,13 +84,13 @@ public final class ReleaseSnapshots: Sendable {
             (try? reader.binaries().contains { $0.name == binary && $0.accelerators.contains("kvm") }) == true
         }
         let usable = candidates.filter { hasKVMModels($0.reader) }
-        if let exact = usable.first(where: { $0.version == version }) {
-            return Release(path: exact.path, version: exact.version, reader: exact.reader)
-        }
         let series = Self.series(version)
-        let same = usable.filter { Self.series($0.version) == series }
-        guard let newest = same.max(by: { Self.versionLess($0.version, $1.version) }) else { return nil }
-        return Release(path: newest.path, version: newest.version, reader: newest.reader)
+        guard let chosen = usable.first(where: { $0.version == version })
+            ?? usable.filter({ Self.series($0.version) == series }).max(by: { Self.versionLess($0.version, $1.version) })
+        else { return nil }
+        let extra = try chosen.reader.meta()[HostRecordKeys.snapshotExtra(binary: binary)]
+        return Release(path: chosen.path, version: chosen.version, reader: chosen.reader,
+                       kvmExtraFeatures: HostRecordFile.stringList(extra) ?? [])
     }
 
     /// The KVM feature sets of every named model of `release` on `machine`, decoded once.

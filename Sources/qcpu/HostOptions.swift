@@ -93,16 +93,17 @@ struct HostOptions: ParsableArguments {
 
     /// Says it for hosts named with their QEMU version and the release snapshot their models come from.
     static func noteOtherReleases(_ hosts: [(host: String, version: String, release: ReleaseSnapshots.Release)]) {
-        var names: [String: [String]] = [:], order: [String] = []
+        struct Pair: Hashable { var version: String, release: String, path: String }
+        var names: [Pair: [String]] = [:], order: [Pair] = []
         for (host, version, release) in hosts where release.version != version {
-            let key = "\(version)\t\(release.version)\t\(release.path)"
+            let key = Pair(version: version, release: release.version, path: release.path)
             if names[key] == nil { order.append(key) }
             names[key, default: []].append(host)
         }
         for key in order {
-            let parts = key.split(separator: "\t").map(String.init), n = names[key]!
-            let who = n.count == 1 ? "host record \(n[0]) (QEMU \(parts[0])) takes its" : "\(n.count) host records of QEMU \(parts[0]) take their"
-            note("note: \(who) models from the snapshot of QEMU \(parts[1]) (\(parts[2])), the newest of the \(ReleaseSnapshots.series(parts[0])) series here")
+            let n = names[key] ?? []
+            let who = n.count == 1 ? "host record \(n[0]) (QEMU \(key.version)) takes its" : "\(n.count) host records of QEMU \(key.version) take their"
+            note("note: \(who) models from the snapshot of QEMU \(key.release) (\(key.path)), the newest of the \(ReleaseSnapshots.series(key.version)) series here")
         }
     }
 

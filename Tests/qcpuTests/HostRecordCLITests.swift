@@ -11,19 +11,12 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: dir + "/home", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: TestSupport.qcpuBinary, toPath: dir + "/bin/qcpu")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: dir + "/bin/qcpu")
-        process.arguments = ["models", "--host", record, "--machine", "pc-q35-7.2"]
-        process.environment = ["HOME": dir + "/home", "PATH": "/usr/bin:/bin"]
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let err = Pipe(), out = Pipe()
-        process.standardError = err
-        process.standardOutput = out
-        try process.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        _ = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 69)
+        let home = dir + "/home"
+        let (status, _, stderr) = try TestSupport.runQCPU(
+            ["models", "--host", record, "--machine", "pc-q35-7.2"],
+            environment: ["HOME": home, "XDG_CACHE_HOME": home + "/cache", "XDG_DATA_HOME": home + "/data", "QCPU_SNAPSHOT_PATH": ""],
+            cwd: "/", executable: dir + "/bin/qcpu")
+        #expect(status == 69)
         #expect(stderr.split(separator: "\n").count == 1)
         #expect(stderr.contains("no snapshot of QEMU 7.2.22 (or another 7.2.x) with KVM rows for qemu-system-x86_64"))
         #expect(stderr.contains("--kvm-models"))
