@@ -28,9 +28,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
+            name: "CSnapshotSupport",
+            linkerSettings: [.linkedLibrary("sqlite3")]),
+        .target(
             name: "SnapshotStore",
             dependencies: [
-                "QMP",
+                "QMP", "CSnapshotSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .target(

@@ -28,7 +28,7 @@ extension CPUQuery {
     func hasCatalogue(_ c: Located, machines globs: [String]) throws -> Bool {
         guard try !machineRows(c.reader).isEmpty, try modelFilter(c.reader).isEmpty else { return false }
         // An import (libvirt probe data) covers only part of QEMU's answers.
-        if let coverage = try c.reader.meta()["coverage"], (try? JSONParser.parse(coverage))?["source"] != nil { return false }
+        if try c.reader.coverage()["source"] != nil { return false }
         for machine in try matching(c.reader, machines: globs) {
             guard try c.reader.session(binary: binary, machine: machine, accel: "tcg") != nil else { return false }
         }

@@ -221,8 +221,7 @@ extension CPUQuery {
     /// The `--model` filter a snapshot was harvested with (cached per file).
     func modelFilter(_ reader: SnapshotReader) throws -> [String] {
         if let cached = filterCache.withLock({ $0[reader.path] }) { return cached }
-        let coverage = try reader.meta()["coverage"] ?? "{}"
-        let filter = (try? JSONParser.parse(coverage))?["model-filter"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let filter = try reader.coverageFilter("model-filter")
         filterCache.withLock { $0[reader.path] = filter }
         return filter
     }

@@ -61,7 +61,7 @@ public struct CPUModelAlgebra: Sendable {
         groups = table.groups.filter { !$0.members.isEmpty }.map { ($0.name, Set($0.members)) }
         leaves = Set(table.features)
         ignored = Set(table.ignoredBaseFeatures)
-        order = Dictionary(uniqueKeysWithValues: (table.groups.map(\.name) + table.features).enumerated().map { ($1, $0) })
+        order = Dictionary((table.groups.map(\.name) + table.features).enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// `names` in QEMU's order: groups in group order, then leaves in feature order.

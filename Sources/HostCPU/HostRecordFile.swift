@@ -90,20 +90,16 @@ public final class HostRecordFile: Sendable {
             space = FeatureSpace(names: names, spellings: props.properties.map(\.name))
         }
         self.space = space
-        func list(_ key: String) -> [String]? { Self.stringList(meta[key]) }
+        let opened = reader
+        func list(_ key: String) throws -> [String]? { try opened.metaStrings(key) }
         // QEMU adds some features to KVM's supported set on every host (topoext, the KVM hints):
         // the release snapshot records them, so records that could not probe still have them.
-        let extra = (list("host_extra_features") ?? []) + snapshotExtra
+        let extra = (try list("host_extra_features") ?? []) + snapshotExtra
         extraFeatures = Set(extra.compactMap { space.resolve($0) })
-        let refused = list(HostRecordKeys.runtimeRefused)
+        let refused = try list(HostRecordKeys.runtimeRefused)
         runtimeProbed = refused != nil
         runtimeRefused = Set((refused ?? []).compactMap { space.resolve($0) })
         self.notes = notes
-    }
-
-    /// A meta value holding a JSON array of strings, as strings (nil when absent).
-    static func stringList(_ text: String?) -> [String]? {
-        text.map { ((try? JSONParser.parse($0))?.arrayValue ?? []).compactMap(\.stringValue) }
     }
 
     /// How answers name the host of the record at `path`: the file name, less `.sqlite` if it

@@ -88,9 +88,8 @@ public final class ReleaseSnapshots: Sendable {
         guard let chosen = usable.first(where: { $0.version == version })
             ?? usable.filter({ Self.series($0.version) == series }).max(by: { Self.versionLess($0.version, $1.version) })
         else { return nil }
-        let extra = try chosen.reader.meta()[HostRecordKeys.snapshotExtra(binary: binary)]
-        return Release(path: chosen.path, version: chosen.version, reader: chosen.reader,
-                       kvmExtraFeatures: HostRecordFile.stringList(extra) ?? [])
+        let extra = try chosen.reader.metaStrings(HostRecordKeys.snapshotExtra(binary: binary))
+        return Release(path: chosen.path, version: chosen.version, reader: chosen.reader, kvmExtraFeatures: extra ?? [])
     }
 
     /// The KVM feature sets of every named model of `release` on `machine`, decoded once.

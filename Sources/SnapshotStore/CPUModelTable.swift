@@ -87,25 +87,70 @@ public struct CPUModelTable: Sendable, Equatable {
         ]
     }
 
-    /// Reads a table from its JSON; nil when it is not one.
+    /// Reads a table from its JSON; nil when it is not one (see ``init(checking:place:)``).
     public init?(json: JSONValue) {
-        func strings(_ v: JSONValue?) -> [String]? { v?.arrayValue?.compactMap(\.stringValue) }
-        guard let defs = json["definitions"]?.arrayValue, let groups = json["groups"]?.arrayValue,
-              let features = strings(json["features"]), let ignored = strings(json["ignored-base-features"])
-        else { return nil }
+        guard let table = try? CPUModelTable(checking: json, place: "model table") else { return nil }
+        self = table
+    }
+
+    /// Reads a table from its JSON, checking what the comparison and the baseline rely on:
+    /// every list a JSON array of strings; feature names, group names and definition names
+    /// each unique (as Swift compares strings) and no group named like a feature; group
+    /// members, ignored base features and each definition's features known leaf features, each
+    /// once, the base features among the full ones; ranks and generations non-negative.
+    init(checking json: JSONValue, place: String) throws(BadData) {
+        func bad(_ what: String) -> BadData { BadData("\(place): \(what)") }
+        func strings(_ v: JSONValue?, _ what: String) throws(BadData) -> [String] {
+            guard let v, let s = StoredJSON.strings(v) else { throw bad("\(what) is not a JSON array of strings") }
+            return s
+        }
+        func unique(_ names: [String], _ what: String) throws(BadData) -> Set<String> {
+            var seen = Set<String>()
+            for n in names where !seen.insert(n).inserted {
+                throw bad("\(what) lists '\(StoredJSON.oneLine(n, limit: 40))' twice")
+            }
+            return seen
+        }
+        guard let defs = json["definitions"]?.arrayValue else { throw bad("definitions is not a JSON array") }
+        guard let groups = json["groups"]?.arrayValue else { throw bad("groups is not a JSON array") }
+        let features = try strings(json["features"], "features")
+        let leaves = try unique(features, "features")
+        let ignored = try strings(json["ignored-base-features"], "ignored-base-features")
+        func known(_ names: [String], _ what: String) throws(BadData) {
+            let set = try unique(names, what)
+            if let stray = set.subtracting(leaves).min() { throw bad("\(what) names '\(StoredJSON.oneLine(stray, limit: 40))', not a feature of the table") }
+        }
+        try known(ignored, "ignored-base-features")
+        var gs: [Group] = []
+        var groupNames = Set<String>()
+        for (i, g) in groups.enumerated() {
+            guard let name = g["name"]?.stringValue else { throw bad("group \(i) has no name") }
+            guard groupNames.insert(name).inserted, !leaves.contains(name) else {
+                throw bad("the group name '\(StoredJSON.oneLine(name, limit: 40))' is not unique")
+            }
+            let members = try strings(g["members"], "group \(name): members")
+            try known(members, "group \(name): members")
+            gs.append(Group(name: name, members: members))
+        }
         var out: [Definition] = []
-        for d in defs {
+        var definitionNames = Set<String>()
+        for (i, d) in defs.enumerated() {
             guard let name = d["name"]?.stringValue, let desc = d["description"]?.stringValue,
-                  let type = d["type-class"]?.stringValue, let rank = d["rank"]?.intValue,
-                  let generation = d["generation"]?.intValue, let base = strings(d["base-features"]),
-                  let full = strings(d["full-features"]) else { return nil }
+                  let type = d["type-class"]?.stringValue else { throw bad("definition \(i) lacks a name, description or type-class") }
+            guard definitionNames.insert(name).inserted else { throw bad("the definition '\(StoredJSON.oneLine(name, limit: 40))' is there twice") }
+            guard let rank = d["rank"]?.intValue, let generation = d["generation"]?.intValue,
+                  (0...Int(Int32.max)).contains(rank), (0...Int(Int32.max)).contains(generation) else {
+                throw bad("definition \(name): rank or generation is not a non-negative integer")
+            }
+            let base = try strings(d["base-features"], "definition \(name): base-features")
+            let full = try strings(d["full-features"], "definition \(name): full-features")
+            try known(base, "definition \(name): base-features")
+            try known(full, "definition \(name): full-features")
+            if let stray = Set(base).subtracting(full).min() {
+                throw bad("definition \(name): base feature '\(StoredJSON.oneLine(stray, limit: 40))' is not among its full features")
+            }
             out.append(Definition(name: name, description: desc, typeClass: type, rank: rank, generation: generation,
                                   baseFeatures: base, fullFeatures: full))
-        }
-        var gs: [Group] = []
-        for g in groups {
-            guard let name = g["name"]?.stringValue, let members = strings(g["members"]) else { return nil }
-            gs.append(Group(name: name, members: members))
         }
         self.init(definitions: out, groups: gs, features: features, ignoredBaseFeatures: ignored)
     }

@@ -64,12 +64,29 @@ public struct PartialCoverage: Sendable, Equatable {
     }
 }
 
+extension PartialCoverage {
+    /// Reads the coverage back from `meta.coverage` as ``init(coverage:)`` does, refusing lists
+    /// that are not JSON arrays of strings instead of reading them as empty.
+    static func checked(_ coverage: JSONValue) throws(BadData) -> PartialCoverage? {
+        guard let source = coverage["source"] else { return nil }
+        guard source.stringValue != nil else { throw BadData("meta coverage: source is not a string") }
+        func strings(_ v: JSONValue?, _ what: String) throws(BadData) -> [String] {
+            guard let v else { return [] }
+            return try StoredJSON.strings(v, "meta coverage: \(what)")
+        }
+        _ = try strings(coverage["covers"]?["machine-types"], "covers.machine-types")
+        _ = try strings(coverage["covers"]?["expanded-models"], "covers.expanded-models")
+        _ = try strings(coverage["files"], "files")
+        return PartialCoverage(coverage: coverage)
+    }
+}
+
 extension SnapshotReader {
     /// The file's partial coverage (an imported snapshot), or nil for a harvest.
     public func partialCoverage() throws -> PartialCoverage? {
-        let text = try meta()["coverage"] ?? "{}"
-        do { return PartialCoverage(coverage: try JSONParser.parse(text)) } catch {
-            throw SnapshotError(.corrupt, path: path, "bad JSON in meta.coverage: \(error)")
+        let coverage = try coverage()
+        do throws(BadData) { return try PartialCoverage.checked(coverage) } catch {
+            throw SnapshotError(.corrupt, path: path, error.reason)
         }
     }
 }

@@ -65,9 +65,10 @@ public struct PropertySet: Sendable, Hashable {
         return lo < properties.count && properties[lo].name == name ? properties[lo].value : nil
     }
 
-    /// The props as a JSON object.
+    /// The props as a JSON object (the last of props that share a name, which a set read from
+    /// a snapshot never has: the reader refuses such shapes).
     public var json: JSONValue {
-        .object(Dictionary(uniqueKeysWithValues: properties.map { ($0.name, $0.value) }))
+        .object(Dictionary(properties.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }))
     }
 
     /// Canonical text, usable as a content address.

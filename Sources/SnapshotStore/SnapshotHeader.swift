@@ -13,19 +13,37 @@ public struct SnapshotHeader: Sendable, Equatable {
     /// The SQLite library version that last wrote the file.
     public var sqliteVersion: Int
 
-    /// Reads and checks the header of `path`: an SQLite file, qcpu's magic number, a schema
-    /// version this qcpu reads, and a length that matches the header.
+    /// Reads and checks the header of `path`: a regular file (a FIFO, a device or a socket is
+    /// refused before it is opened, so nothing blocks), an SQLite file, qcpu's magic number, a
+    /// schema version this qcpu reads, and a length that matches the header.
     public static func check(path: String) throws(SnapshotError) -> SnapshotHeader {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw SnapshotError(.notFound, path: path, "no such file")
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { throw SnapshotError(.notFound, path: path, "no such file") }
+            throw openError(path: path, errno: errno)
         }
-        if isDir.boolValue { throw SnapshotError(.unreadable, path: path, "is a directory, not a snapshot") }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw openError(path: path, errno: errno) }
-        defer { try? handle.close() }
-        let bytes = [UInt8]((try? handle.read(upToCount: 100)) ?? Data())
-        let size = (try? handle.seekToEnd()).map(Int.init) ?? 0
-        return try check(bytes: bytes, size: size, path: path)
+        try checkRegular(info.st_mode, path: path)
+        // O_NONBLOCK: should the file be swapped for a FIFO after the stat, open does not wait.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw openError(path: path, errno: errno) }
+        defer { close(fd) }
+        guard fstat(fd, &info) == 0 else { throw openError(path: path, errno: errno) }
+        try checkRegular(info.st_mode, path: path)
+        var bytes = [UInt8](repeating: 0, count: 100)
+        let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 100, 0) }
+        return try check(bytes: bytes.prefix(max(0, got)), size: Int(info.st_size), path: path)
+    }
+
+    /// Refuses anything but a regular file (after symbolic links): a directory, a FIFO, a
+    /// socket or a device.
+    static func checkRegular(_ mode: mode_t, path: String) throws(SnapshotError) {
+        switch mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFDIR: throw SnapshotError(.unreadable, path: path, "is a directory, not a snapshot")
+        case S_IFIFO: throw SnapshotError(.unreadable, path: path, "is a FIFO, not a regular file, so not a snapshot")
+        case S_IFSOCK: throw SnapshotError(.unreadable, path: path, "is a socket, not a regular file, so not a snapshot")
+        default: throw SnapshotError(.unreadable, path: path, "is a device, not a regular file, so not a snapshot")
+        }
     }
 
     /// The error for a file that exists but `open` refused (`EACCES`; `EMFILE` when a process opens too many).

@@ -27,20 +27,25 @@ public final class SnapshotPages {
     ///   ``SnapshotError/Code/corrupt`` for a malformed file or one missing a table.
     public init(path: String, wholeFileLimit: Int = SnapshotPages.wholeFileLimit) throws(SnapshotError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw errno == ENOENT || errno == ENOTDIR ? SnapshotError(.notFound, path: path, "no such file")
+                : SnapshotHeader.openError(path: path, errno: errno)
+        }
+        try SnapshotHeader.checkRegular(info.st_mode, path: path)
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             throw errno == ENOENT || errno == ENOTDIR ? SnapshotError(.notFound, path: path, "no such file")
                 : SnapshotHeader.openError(path: path, errno: errno)
         }
-        var info = stat()
         guard fstat(fd, &info) == 0 else {
             let error = SnapshotHeader.openError(path: path, errno: errno)
             close(fd)
             throw error
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
+        do throws(SnapshotError) { try SnapshotHeader.checkRegular(info.st_mode, path: path) } catch {
             close(fd)
-            throw SnapshotError(.unreadable, path: path, "is a directory, not a snapshot")
+            throw error
         }
         var first = [UInt8](repeating: 0, count: 100)
         let got = first.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 100, 0) }

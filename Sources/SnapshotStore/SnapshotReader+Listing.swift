@@ -21,47 +21,76 @@ extension SnapshotReader {
 
     /// Every machine type of every binary, sorted by binary then name.
     public func machineRecords() throws -> [MachineRecord] {
-        try database.unsafeRead { db in
-            try Row.fetchAll(db, sql: """
-                SELECT b.name, m.name, m.info FROM machine m JOIN binary b ON b.id = m.binary_id ORDER BY b.name, m.name
-                """).map { row in
-                    let info: String = row[2]
-                    guard let value = try? JSONParser.parse(info) else { throw SnapshotError(.corrupt, path: path, "bad machine info") }
-                    return MachineRecord(binary: row[0], name: row[1], info: value)
-                }
+        try read { db in
+            let (machines, _) = try Self.names(db)
+            return try StoredRow.fetchAll(db, sql: "SELECT id, info FROM machine").map { row in
+                let id = try row.at("table machine").id("id")
+                let r = row.at("table machine, id \(id)")
+                guard let m = machines[id] else { throw BadData("\(r.place()): not read") }
+                let info = try r.json("info")
+                guard info.objectValue != nil else { throw BadData("\(r.place()): info is not a JSON object") }
+                return MachineRecord(binary: m.binary, name: m.name, info: info)
+            }
         }.sorted { ($0.binary, $0.name) < ($1.binary, $1.name) }
     }
 
     /// Machine and model names by id, one `String` per name, so that the listings' keys share
     /// their storage (no string is allocated per row, and equal names compare in constant time).
-    private func names(_ db: Database) throws -> (machines: [Int: (binary: String, name: String)],
-                                                  models: [Int: (name: String, typename: String)]) {
-        var machines: [Int: (binary: String, name: String)] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT m.id, b.name, m.name FROM machine m JOIN binary b ON b.id = m.binary_id") {
-            machines[row[0]] = (row[1], row[2])
+    /// A machine type or model of a binary that is not stored is refused.
+    static func names(_ db: Database) throws -> (machines: [Int: (binary: String, name: String, binaryID: Int)],
+                                                 models: [Int: (name: String, typename: String, binaryID: Int)]) {
+        var binaries: [Int: String] = [:]
+        for (id, b) in try binaryRows(db) { binaries[id] = b.name }
+        var machines: [Int: (binary: String, name: String, binaryID: Int)] = [:]
+        for row in try StoredRow.fetchAll(db, sql: "SELECT id, binary_id, name FROM machine") {
+            let id = try row.at("table machine").id("id")
+            let r = row.at("table machine, id \(id)")
+            let b = try r.id("binary_id")
+            guard let binary = binaries[b] else { throw BadData("\(r.place()): binary_id \(b) is not in table binary") }
+            machines[id] = (binary, try r.text("name"), b)
         }
-        var models: [Int: (name: String, typename: String)] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, name, typename FROM model") { models[row[0]] = (row[1], row[2] ?? "") }
+        var models: [Int: (name: String, typename: String, binaryID: Int)] = [:]
+        for row in try StoredRow.fetchAll(db, sql: "SELECT id, binary_id, name, typename FROM model") {
+            let id = try row.at("table model").id("id")
+            let r = row.at("table model, id \(id)")
+            let b = try r.id("binary_id")
+            guard binaries[b] != nil else { throw BadData("\(r.place()): binary_id \(b) is not in table binary") }
+            models[id] = (try r.text("name"), try r.optionalText("typename") ?? "", b)
+        }
         return (machines, models)
+    }
+
+    /// The session key and model of a row naming `machine_id`, `accel` and `model_id`, its
+    /// references checked (a model of the machine type's binary).
+    static func key(_ r: StoredRow, machines: [Int: (binary: String, name: String, binaryID: Int)],
+                    models: [Int: (name: String, typename: String, binaryID: Int)]) throws(BadData)
+        -> (session: SessionKey, model: (name: String, typename: String, binaryID: Int))
+    {
+        let machineID = try r.id("machine_id"), modelID = try r.id("model_id")
+        guard let m = machines[machineID] else { throw BadData("\(r.place()): machine_id \(machineID) is not in table machine") }
+        guard let model = models[modelID] else { throw BadData("\(r.place()): model_id \(modelID) is not in table model") }
+        guard model.binaryID == m.binaryID else { throw BadData("\(r.place()): model_id \(modelID) is a model of another binary") }
+        return (SessionKey(binary: m.binary, machine: m.name, accel: try r.text("accel")), model)
     }
 
     /// Every `query-cpu-definitions` row, sorted by session then model name; unavailable features
     /// are left out (nil).
     public func definitionRecords() throws -> [CPUDefinitionRecord] {
-        try database.unsafeRead { db in
-            let (machines, models) = try names(db)
+        try read { db in
+            let (machines, models) = try Self.names(db)
             var out: [CPUDefinitionRecord] = []
-            let rows = try Row.fetchCursor(db, sql: """
+            let rows = try StoredRow.fetchAll(db, sql: """
                 SELECT machine_id, accel, model_id, alias_of, static, migration_safe, deprecated FROM cpu_definition
                 ORDER BY machine_id, accel, model_id
                 """)
-            while let row = try rows.next() {
-                guard let m = machines[row[0]], let model = models[row[2]] else {
-                    throw SnapshotError(.corrupt, path: path, "a CPU definition names a missing machine type or model")
-                }
-                out.append(CPUDefinitionRecord(session: SessionKey(binary: m.binary, machine: m.name, accel: row[1]),
-                                               name: model.name, typename: model.typename, aliasOf: row[3], isStatic: row[4],
-                                               migrationSafe: row[5], deprecated: row[6], unavailableFeatures: nil))
+            for row in rows {
+                let r = row.at("table cpu_definition")
+                let (session, model) = try Self.key(r, machines: machines, models: models)
+                let d = row.at("table cpu_definition, \(session) \(model.name)")
+                out.append(CPUDefinitionRecord(session: session, name: model.name, typename: model.typename,
+                                               aliasOf: try d.optionalText("alias_of"), isStatic: try d.flag("static"),
+                                               migrationSafe: try d.optionalFlag("migration_safe"),
+                                               deprecated: try d.flag("deprecated"), unavailableFeatures: nil))
             }
             return out
         }.sorted { ($0.session, $0.name) < ($1.session, $1.name) }
@@ -69,20 +98,24 @@ extension SnapshotReader {
 
     /// Every stored expansion with its property set's id, sorted by key (as ``Snapshot/normalize()`` sorts).
     public func expansionEntries() throws -> [ExpansionEntry] {
-        try database.unsafeRead { db in
-            let (machines, models) = try names(db)
+        try read { db in
+            let (machines, models) = try Self.names(db)
             var out: [ExpansionEntry] = []
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT machine_id, accel, model_id, type, variant, propset_id FROM expansion
+            let rows = try StoredRow.fetchAll(db, sql: """
+                SELECT machine_id, accel, model_id, type, variant, propset_id, error_class FROM expansion
                 ORDER BY machine_id, accel, model_id, type, variant
                 """)
-            while let row = try rows.next() {
-                guard let m = machines[row[0]], let model = models[row[2]] else {
-                    throw SnapshotError(.corrupt, path: path, "an expansion names a missing machine type or model")
+            for row in rows {
+                let r = row.at("table expansion")
+                let (session, model) = try Self.key(r, machines: machines, models: models)
+                let e = row.at("table expansion, \(session) \(model.name)")
+                let set = try e.optionalID("propset_id")
+                guard (set == nil) != (try e.optionalText("error_class") == nil) else {
+                    throw BadData("\(e.place()): not exactly one of a result (propset_id) and an error (error_class)")
                 }
-                out.append(ExpansionEntry(key: ExpansionRecord.Key(session: SessionKey(binary: m.binary, machine: m.name, accel: row[1]),
-                                                                   model: model.name, type: row[3], variant: row[4]),
-                                          propertySetID: row[5]))
+                out.append(ExpansionEntry(key: ExpansionRecord.Key(session: session, model: model.name, type: try e.text("type"),
+                                                                   variant: try e.text("variant")),
+                                          propertySetID: set))
             }
             return out
         }.sorted { $0.key < $1.key }
@@ -95,13 +128,17 @@ extension SnapshotReader {
     public func propertySets(ids: Set<Int>) throws -> [Int: PropertySet] {
         let decoder = try propertyDecoder()
         var sets: [Int: PropertySet] = [:]
-        try database.unsafeRead { db in
-            for row in try Row.fetchAll(db, sql: "SELECT id, shape_id, overrides FROM propset") {
-                let id: Int = row[0]
-                if ids.contains(id) { sets[id] = try decoder.decode(shape: row[1], overrides: row[2], path: path) }
+        try read { db in
+            for row in try StoredRow.fetchAll(db, sql: "SELECT id, shape_id, overrides FROM propset") {
+                let id = try row.at("table propset").id("id")
+                guard ids.contains(id) else { continue }
+                let r = row.at("table propset, id \(id)")
+                sets[id] = try decoder.decode(shape: try r.id("shape_id"), overrides: try r.text("overrides"), place: r.place())
             }
         }
-        if let missing = ids.subtracting(sets.keys).min() { throw SnapshotError(.corrupt, path: path, "missing propset \(missing)") }
+        if let missing = ids.subtracting(sets.keys).min() {
+            throw SnapshotError(.corrupt, path: path, "table expansion: propset_id \(missing) is not in table propset")
+        }
         return sets
     }
 }

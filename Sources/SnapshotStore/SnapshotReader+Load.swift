@@ -2,142 +2,118 @@ import GRDB
 import QMP
 
 extension SnapshotReader {
-    /// Loads the whole snapshot into memory (for merging, diffing and tests).
+    /// Loads the whole snapshot into memory (for merging, diffing, validating and tests),
+    /// checking every row as the lookups do.
     public func load() throws -> Snapshot {
-        try database.read { db in try Self.load(db, path: path) }
+        let decoder = try propertyDecoder()
+        return try read { db in try Self.load(db, decoder: decoder) }
     }
 
-    private static func json(_ text: String, _ path: String) throws -> JSONValue {
-        do { return try JSONParser.parse(text) } catch {
-            throw SnapshotError(.corrupt, path: path, "bad JSON in snapshot: \(error)")
+    /// The `meta` keys ``SnapshotMeta`` has fields for (the rest go to ``SnapshotMeta/extra``).
+    static let knownMetaKeys: Set<String> = [
+        "coverage", "format", "harvest_epoch", "harvest_time", "qcpu_version", "qemu_package",
+        "qemu_version", "schema_version", "unsupported", "host_extra_features", ContentDigest.metaKey,
+    ]
+
+    private static func load(_ db: Database, decoder: PropertyDecoder) throws -> Snapshot {
+        let meta = try Self.meta(db)
+        let coverage = try StoredJSON.parse(meta["coverage"] ?? "{}", "meta coverage")
+        guard coverage.objectValue != nil else { throw BadData("meta coverage is not a JSON object") }
+        func strings(_ member: String) throws(BadData) -> [String] {
+            guard let v = coverage[member] else { return [] }
+            return try StoredJSON.strings(v, "meta coverage: \(member)")
         }
-    }
-
-    private static func load(_ db: Database, path: String) throws -> Snapshot {
-        let meta = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
-            (($0["key"] as String), ($0["value"] as String))
-        })
-        let coverage = try json(meta["coverage"] ?? "{}", path)
-        func strings(_ v: JSONValue?) -> [String] { v?.arrayValue?.compactMap(\.stringValue) ?? [] }
+        let epoch = meta["harvest_epoch"] ?? "0"
+        guard let harvestTime = Int64(epoch) else { throw BadData("meta harvest_epoch '\(StoredJSON.oneLine(epoch, limit: 40))' is not an integer") }
         var s = Snapshot(meta: SnapshotMeta(
             qcpuVersion: meta["qcpu_version"] ?? "", qemuVersion: meta["qemu_version"] ?? "",
-            qemuPackage: meta["qemu_package"] ?? "", harvestTime: Int64(meta["harvest_epoch"] ?? "0") ?? 0,
-            machineFilter: strings(coverage["machine-filter"]), modelFilter: strings(coverage["model-filter"])))
-        if let extra = meta["host_extra_features"] { s.meta.hostExtraFeatures = strings(try json(extra, path)) }
-        for (key, value) in meta where key.hasPrefix(CPUModelTable.metaKey(binary: "")) {
-            guard let table = CPUModelTable(json: try json(value, path)) else {
-                throw SnapshotError(.corrupt, path: path, "meta \(key) is not a CPU model table")
-            }
-            s.meta.modelTables[String(key.dropFirst(CPUModelTable.metaKey(binary: "").count))] = table
+            qemuPackage: meta["qemu_package"] ?? "", harvestTime: harvestTime,
+            machineFilter: try strings("machine-filter"), modelFilter: try strings("model-filter")))
+        if let extra = meta["host_extra_features"] {
+            s.meta.hostExtraFeatures = try StoredJSON.strings(try StoredJSON.parse(extra, "meta host_extra_features"), "meta host_extra_features")
         }
-        s.meta.partialCoverage = PartialCoverage(coverage: coverage)
-        let known: Set<String> = ["coverage", "format", "harvest_epoch", "harvest_time", "qcpu_version", "qemu_package",
-                                  "qemu_version", "schema_version", "unsupported", "host_extra_features"]
-        for (key, value) in meta where !known.contains(key) && !key.hasPrefix(CPUModelTable.metaKey(binary: "")) {
+        let tablePrefix = CPUModelTable.metaKey(binary: "")
+        for (key, value) in meta where key.hasPrefix(tablePrefix) {
+            s.meta.modelTables[String(key.dropFirst(tablePrefix.count))] =
+                try CPUModelTable(checking: try StoredJSON.parse(value, "meta \(key)"), place: "meta \(key)")
+        }
+        s.meta.partialCoverage = try PartialCoverage.checked(coverage)
+        for (key, value) in meta where !knownMetaKeys.contains(key) && !key.hasPrefix(tablePrefix) {
             s.meta.extra[key] = value
         }
 
-        var binaryName: [Int: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM binary ORDER BY id") {
-            binaryName[row["id"]] = row["name"]
-            s.binaries.append(BinaryRecord(name: row["name"], arch: row["arch"], size: row["size"],
-                                           sha256: row["sha256"], accelerators: strings(try json(row["accelerators"], path))))
+        let binaries = try binaryRows(db)
+        s.binaries = binaries.map(\.record)
+        let (machines, models) = try names(db)
+        for row in try StoredRow.fetchAll(db, sql: "SELECT id, info FROM machine ORDER BY id") {
+            let id = try row.at("table machine").id("id")
+            let r = row.at("table machine, id \(id)")
+            guard let m = machines[id] else { throw BadData("\(r.place()): not read") }
+            let info = try r.json("info")
+            guard info.objectValue != nil else { throw BadData("\(r.place()): info is not a JSON object") }
+            s.machines.append(MachineRecord(binary: m.binary, name: m.name, info: info))
         }
-        var hosts: [Int: HostRecord] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM host") {
-            hosts[row["id"]] = HostRecord(vendor: row["vendor"], family: row["family"], model: row["model"],
-                                          stepping: row["stepping"], modelName: row["model_name"],
-                                          microcode: row["microcode"], kernel: row["kernel"])
+        func session(_ r: StoredRow) throws(BadData) -> (key: SessionKey, binaryID: Int) {
+            let id = try r.id("machine_id")
+            guard let m = machines[id] else { throw BadData("\(r.place()): machine_id \(id) is not in table machine") }
+            return (SessionKey(binary: m.binary, machine: m.name, accel: try r.text("accel")), m.binaryID)
         }
-        var machines: [Int: (binary: String, name: String)] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM machine ORDER BY id") {
-            let binary = binaryName[row["binary_id"]] ?? "?"
-            machines[row["id"]] = (binary, row["name"])
-            s.machines.append(MachineRecord(binary: binary, name: row["name"], info: try json(row["info"], path)))
-        }
-        var models: [Int: String] = [:]
-        var typenames: [Int: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, name, typename FROM model") {
-            models[row["id"]] = row["name"]
-            typenames[row["id"]] = row["typename"]
-        }
-        var lists: [Int: [String]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, features FROM feature_list") {
-            lists[row["id"]] = strings(try json(row["features"], path))
-        }
-        func key(_ row: Row) -> SessionKey {
-            let m = machines[row["machine_id"]] ?? ("?", "?")
-            return SessionKey(binary: m.binary, machine: m.name, accel: row["accel"])
-        }
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM session") {
-            s.sessions.append(SessionRecord(
-                key: key(row), host: (row["host_id"] as Int?).flatMap { hosts[$0] }, status: row["status"],
-                message: row["message"], unsupported: strings(try json(row["unsupported"], path))))
-        }
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM cpu_definition") {
-            let unavailable: Int? = row["unavailable_id"]
-            s.definitions.append(CPUDefinitionRecord(
-                session: key(row), name: models[row["model_id"]] ?? "?", typename: typenames[row["model_id"]] ?? "",
-                aliasOf: row["alias_of"], isStatic: row["static"], migrationSafe: row["migration_safe"],
-                deprecated: row["deprecated"], unavailableFeatures: unavailable.flatMap { lists[$0] }))
-        }
-        let sets = try loadPropertySets(db, path: path)
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM expansion") {
-            let k = ExpansionRecord.Key(session: key(row), model: models[row["model_id"]] ?? "?",
-                                        type: row["type"], variant: row["variant"])
-            if let id = row["propset_id"] as Int? {
-                guard let props = sets[id] else { throw SnapshotError(.corrupt, path: path, "missing propset \(id)") }
-                s.expansions.append(ExpansionRecord(key: k, outcome: .expanded(model: row["result_model"] ?? "", props: props)))
-            } else {
-                s.expansions.append(ExpansionRecord(key: k, outcome: .failed(
-                    errorClass: row["error_class"] ?? "", description: row["error_desc"] ?? "")))
-            }
-        }
-        for row in try Row.fetchAll(db, sql: """
-            SELECT t.binary_id, t.typename, p.properties FROM qom_type t JOIN qom_propset p ON p.id = t.qom_propset_id
+        for row in try StoredRow.fetchAll(db, sql: """
+            SELECT s.machine_id, s.accel, s.status, s.message, s.unsupported, s.host_id, h.id AS host_row, h.vendor, h.family,
+                   h.model, h.stepping, h.model_name, h.microcode, h.kernel
+            FROM session s LEFT JOIN host h ON h.id = s.host_id
             """) {
-            s.qomTypes.append(QOMTypeRecord(binary: binaryName[row["binary_id"]] ?? "?", typename: row["typename"],
-                                            properties: try json(row["properties"], path)))
+            let key = try session(row.at("table session")).key
+            s.sessions.append(try sessionRecord(row.at("table session, \(key)"), key: key))
+        }
+        let lists = DecodeCache<[String]>()
+        for row in try StoredRow.fetchAll(db, sql: definitionColumns.replacingOccurrences(of: "SELECT ", with: "SELECT d.machine_id, d.accel, ")) {
+            let (key, binaryID) = try session(row.at("table cpu_definition"))
+            s.definitions.append(try definitionRecord(row.at("table cpu_definition, \(key)"), session: key, binaryID: binaryID, lists: lists))
+        }
+        // Each stored set decoded once and shared by its expansions (as the writer stores it).
+        var sets: [Int: PropertySet] = [:]
+        func props(_ r: StoredRow, _ id: Int) throws(BadData) -> PropertySet {
+            if let known = sets[id] { return known }
+            let set = try propertySet(r, id: id, decoder: decoder)
+            sets[id] = set
+            return set
+        }
+        for row in try StoredRow.fetchAll(db, sql: """
+            SELECT e.machine_id, e.accel, e.model_id, e.type, e.variant, e.result_model, e.propset_id, e.error_class,
+                   e.error_desc, s.id AS set_row, s.shape_id, s.overrides
+            FROM expansion e LEFT JOIN propset s ON s.id = e.propset_id
+            """) {
+            let (key, model) = try Self.key(row.at("table expansion"), machines: machines, models: models)
+            let r = row.at("table expansion, \(key) \(model.name)")
+            s.expansions.append(ExpansionRecord(
+                key: ExpansionRecord.Key(session: key, model: model.name, type: try r.text("type"), variant: try r.text("variant")),
+                outcome: try outcome(r, props: props)))
+        }
+        var qomLists: [Int: JSONValue] = [:]
+        var binaryName: [Int: String] = [:]
+        for (id, b) in binaries { binaryName[id] = b.name }
+        for row in try StoredRow.fetchAll(db, sql: """
+            SELECT t.binary_id, t.typename, t.qom_propset_id, p.id AS list_row, p.properties
+            FROM qom_type t LEFT JOIN qom_propset p ON p.id = t.qom_propset_id
+            """) {
+            let r = row.at("table qom_type")
+            let b = try r.id("binary_id"), typename = try r.text("typename")
+            let t = row.at("table qom_type, \(typename)")
+            guard let binary = binaryName[b] else { throw BadData("\(t.place()): binary_id \(b) is not in table binary") }
+            let list = try t.id("qom_propset_id")
+            guard try t.optionalInteger("list_row") != nil else { throw BadData("\(t.place()): qom_propset_id \(list) is not in table qom_propset") }
+            let properties: JSONValue
+            if let known = qomLists[list] {
+                properties = known
+            } else {
+                properties = try row.at("table qom_propset, id \(list)").json("properties")
+                guard properties.arrayValue != nil else { throw BadData("table qom_propset, id \(list): properties is not a JSON array") }
+                qomLists[list] = properties
+            }
+            s.qomTypes.append(QOMTypeRecord(binary: binary, typename: typename, properties: properties))
         }
         s.normalize()
         return s
-    }
-
-    /// Decodes every stored property set: its shape's names, each with its override or default.
-    static func loadPropertySets(_ db: Database, path: String) throws -> [Int: PropertySet] {
-        var pairs: [Int: (name: String, value: JSONValue)] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, name, value FROM prop") {
-            pairs[row["id"]] = (row["name"], try json(row["value"], path))
-        }
-        var defaults: [String: JSONValue] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT name, prop_id FROM prop_default") {
-            guard let pair = pairs[row["prop_id"]] else { throw SnapshotError(.corrupt, path: path, "bad default") }
-            defaults[row["name"]] = pair.value
-        }
-        var shapes: [Int: [String]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, names FROM shape") {
-            shapes[row["id"]] = try json(row["names"], path).arrayValue?.compactMap(\.stringValue) ?? []
-        }
-        var sets: [Int: PropertySet] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, shape_id, overrides FROM propset") {
-            guard let names = shapes[row["shape_id"]] else { throw SnapshotError(.corrupt, path: path, "bad shape") }
-            var overrides: [String: JSONValue] = [:]
-            for id in try json(row["overrides"], path).arrayValue ?? [] {
-                guard let pid = id.intValue, let pair = pairs[pid] else {
-                    throw SnapshotError(.corrupt, path: path, "propset \(row["id"] as Int) names a missing prop")
-                }
-                overrides[pair.name] = pair.value
-            }
-            var props: [PropertySet.Property] = []
-            props.reserveCapacity(names.count)
-            for name in names {
-                guard let value = overrides[name] ?? defaults[name] else {
-                    throw SnapshotError(.corrupt, path: path, "prop \(name) has no value and no default")
-                }
-                props.append(.init(name: name, value: value))
-            }
-            sets[row["id"]] = PropertySet(sorted: props)
-        }
-        return sets
     }
 }

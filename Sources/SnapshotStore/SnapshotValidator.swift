@@ -1,10 +1,26 @@
 import GRDB
 import QMP
 
-/// Checks a snapshot file: header (magic, schema version, length), SQLite integrity, foreign
-/// keys, and qcpu's own invariants (each property set stored once, every stored set and pair
-/// used, overrides that really differ from the defaults).
+/// Checks a snapshot file completely: header (magic, schema version, length), SQLite
+/// integrity, foreign keys, every value of every row as the reader decodes it (so whatever
+/// the reader would refuse, validation reports, with the table and row), duplicates as Swift
+/// compares strings, qcpu's own invariants (each property set stored once, every stored set
+/// and pair used, overrides that really differ from the defaults), and the content digest.
 public struct SnapshotValidator {
+    /// What validating one file found.
+    public struct Report: Sendable, Equatable {
+        /// The problems; empty when the file is valid.
+        public var problems: [String] = []
+        /// Remarks that do not make the file invalid (no content digest in an older file).
+        public var notes: [String] = []
+    }
+
+    /// At most this many problems are reported per check (the first rows found).
+    static let limit = 5
+
+    /// The note for a valid file without a content digest.
+    public static let noDigestNote = "no digest (written by an older qcpu): its structure was checked, changed values cannot be detected"
+
     /// Creates a validator.
     public init() {}
 
@@ -12,92 +28,116 @@ public struct SnapshotValidator {
     ///
     /// - Returns: the problems found; empty when the file is valid.
     /// - Throws: ``SnapshotError`` when the file cannot be opened as a snapshot at all.
-    public func validate(path: String) throws(SnapshotError) -> [String] {
+    public func validate(path: String) throws(SnapshotError) -> [String] { try check(path: path).problems }
+
+    /// Validates the file at `path`: its problems and notes.
+    ///
+    /// - Throws: ``SnapshotError`` when the file cannot be opened as a snapshot at all.
+    public func check(path: String) throws(SnapshotError) -> Report {
         let reader = try SnapshotReader(path: path)
+        var report = Report()
+        func step(_ body: (Database) throws -> [String]) {
+            do {
+                report.problems += try reader.read { db in try body(db) }
+            } catch {
+                report.problems.append(error.reason)
+            }
+        }
+        step { db in try integrity(db) }
+        // Damaged pages make every further query fail the same way: one line is enough.
+        if report.problems.contains(where: { $0.hasPrefix("integrity:") || $0.hasPrefix("malformed") }) { return report }
+        step { db in try foreignKeys(db) }
+        step { db in try metaProblems(db) }
+        step { db in try duplicates(db) }
+        step { db in try invariants(db) }
         do {
-            return try reader.database.read { db in try problems(db) }
+            _ = try reader.load()
         } catch let error as SnapshotError {
-            throw error
+            report.problems.append(error.reason)
         } catch {
-            throw SnapshotError(.corrupt, path: path, "\(error)")
+            report.problems.append("\(error)")
+        }
+        do {
+            let decoder = try reader.propertyDecoder()
+            step { db in try propertySets(db, decoder: decoder) }
+        } catch {
+            report.problems.append((error as? SnapshotError)?.reason ?? "\(error)")
+        }
+        step { db in
+            let meta = try SnapshotReader.meta(db)
+            guard let recorded = meta[ContentDigest.metaKey] else {
+                report.notes.append(Self.noDigestNote)
+                return []
+            }
+            let actual = try ContentDigest.compute(db)
+            guard recorded == actual else {
+                return ["content digest mismatch: meta \(ContentDigest.metaKey) is \(StoredJSON.oneLine(recorded, limit: 64)), the content's is \(actual): the file was changed after qcpu wrote it"]
+            }
+            return []
+        }
+        var seen = Set<String>()
+        report.problems = report.problems.filter { seen.insert($0).inserted }
+        return report
+    }
+
+    private func integrity(_ db: Database) throws -> [String] {
+        let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check(\(Self.limit))")
+        return integrity == ["ok"] ? [] : integrity.map { "integrity: \(StoredJSON.oneLine($0))" }
+    }
+
+    private func foreignKeys(_ db: Database) throws -> [String] {
+        var byTable: [String: (count: Int, parent: String)] = [:]
+        for row in try StoredRow.fetchAll(db, sql: "PRAGMA foreign_key_check") {
+            let r = row.at("foreign key check")
+            let table = try r.text("table"), parent = try r.text("parent")
+            byTable[table, default: (0, parent)].count += 1
+        }
+        return byTable.keys.sorted().map { t in
+            "table \(t): \(byTable[t]!.count) rows reference rows that are not there (first: in table \(byTable[t]!.parent))"
         }
     }
 
-    private func problems(_ db: Database) throws -> [String] {
+    private func metaProblems(_ db: Database) throws -> [String] {
+        let meta = try SnapshotReader.meta(db)
         var problems: [String] = []
-        let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
-        if integrity != ["ok"] { problems += integrity.prefix(5).map { "integrity: \($0)" } }
-        let fk = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check")
-        if !fk.isEmpty { problems.append("\(fk.count) rows break foreign keys (first in table \(fk[0][0] as String? ?? "?"))") }
-        let meta = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
-            (($0["key"] as String), ($0["value"] as String))
-        })
         for key in ["schema_version", "qcpu_version", "qemu_version", "qemu_package", "harvest_time", "harvest_epoch",
                     "coverage", "unsupported"]
         where meta[key] == nil { problems.append("meta lacks \(key)") }
         let header = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? -1
         if let v = meta["schema_version"], v != String(header) {
-            problems.append("meta schema_version \(v) differs from the header's user_version \(header)")
+            problems.append("meta schema_version \(StoredJSON.oneLine(v, limit: 20)) differs from the header's user_version \(header)")
         }
-        let checks: [(String, String)] = [
-            ("SELECT count(*) FROM (SELECT 1 FROM propset GROUP BY shape_id, overrides HAVING count(*) > 1)",
-             "property sets stored more than once"),
-            ("SELECT count(*) FROM propset WHERE id NOT IN (SELECT propset_id FROM expansion WHERE propset_id IS NOT NULL)",
-             "property sets no expansion uses"),
-            ("SELECT count(*) FROM shape WHERE id NOT IN (SELECT shape_id FROM propset)", "shapes no set uses"),
-            ("SELECT count(*) FROM expansion WHERE (propset_id IS NULL) = (error_class IS NULL)",
-             "expansions that are neither a result nor an error"),
-            ("SELECT count(*) FROM prop_default d JOIN prop p ON p.id = d.prop_id WHERE p.name != d.name",
-             "defaults that name another prop"),
-            ("SELECT count(*) FROM qom_propset WHERE id NOT IN (SELECT qom_propset_id FROM qom_type)",
-             "QOM property lists no type uses"),
-            ("SELECT count(*) FROM feature_list WHERE id NOT IN (SELECT unavailable_id FROM cpu_definition WHERE unavailable_id IS NOT NULL)",
-             "feature lists no definition uses"),
-            ("SELECT count(*) FROM cpu_definition d LEFT JOIN session s USING (machine_id, accel) WHERE s.status IS NULL",
-             "CPU definitions without a session"),
-        ]
-        for (sql, what) in checks {
-            let n = try Int.fetchOne(db, sql: sql) ?? 0
-            if n > 0 { problems.append("\(n) \(what)") }
+        if let epoch = meta["harvest_epoch"], Int64(epoch) == nil { problems.append("meta harvest_epoch is not an integer") }
+        let lists = ["unsupported", "host_extra_features", HostRecordKeys.runtimeRefused]
+        for (key, value) in meta.sorted(by: { $0.key < $1.key })
+        where lists.contains(key) || key.hasPrefix(HostRecordKeys.snapshotExtra(binary: "")) {
+            do throws(BadData) { _ = try StoredJSON.strings(try StoredJSON.parse(value, "meta \(key)"), "meta \(key)") } catch {
+                problems.append(error.reason)
+            }
         }
-        problems += try checkOverrides(db)
+        if let format = meta[HostRecordKeys.format], format != HostRecordKeys.light {
+            problems.append("meta \(HostRecordKeys.format) is '\(StoredJSON.oneLine(format, limit: 20))', not \(HostRecordKeys.light)")
+        }
+        if let digest = meta[ContentDigest.metaKey],
+           digest.utf8.count != 64 || !digest.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) {
+            problems.append("meta \(ContentDigest.metaKey) is not a SHA-256 in hex")
+        }
         return problems
     }
 
-    /// Every override must name a prop of its set's shape, differ from the default, be sorted,
-    /// and every pair must be used by a default or an override.
-    private func checkOverrides(_ db: Database) throws -> [String] {
-        var pairName: [Int: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, name FROM prop") { pairName[row[0]] = row[1] }
-        var defaults = Set(try Int.fetchAll(db, sql: "SELECT prop_id FROM prop_default"))
-        var shapes: [Int: Set<String>] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, names FROM shape") {
-            shapes[row[0]] = Set(((try? JSONParser.parse(row[1] as String))?.arrayValue ?? []).compactMap(\.stringValue))
-        }
-        let defaultNames = Set(defaults.compactMap { pairName[$0] })
-        var used = Set<Int>()
-        var bad = 0
-        for row in try Row.fetchAll(db, sql: "SELECT shape_id, overrides FROM propset") {
-            let ids = ((try? JSONParser.parse(row[1] as String))?.arrayValue ?? []).compactMap(\.intValue)
-            let names = shapes[row[0]] ?? []
-            used.formUnion(ids)
-            let overridden = ids.compactMap { pairName[$0] }
-            // Strictly increasing ids, one per name, each a name of the shape and not the default.
-            if zip(ids, ids.dropFirst()).contains(where: { $0 >= $1 }) || Set(overridden).count != ids.count {
-                bad += 1
-                continue
-            }
-            for id in ids {
-                guard let name = pairName[id], names.contains(name), !defaults.contains(id) else { bad += 1; break }
-            }
-        }
+    /// Property sets one by one, with the row: what the reader decodes when a question needs it.
+    private func propertySets(_ db: Database, decoder: PropertyDecoder) throws -> [String] {
         var problems: [String] = []
-        if bad > 0 { problems.append("\(bad) property sets with bad overrides") }
-        let undefaulted = shapes.values.reduce(into: Set<String>()) { $0.formUnion($1) }.subtracting(defaultNames)
-        if !undefaulted.isEmpty { problems.append("\(undefaulted.count) prop names without a default") }
-        defaults.formUnion(used.filter { pairName[$0] != nil })
-        let unused = pairName.count - defaults.count
-        if unused > 0 { problems.append("\(unused) props no set uses") }
+        for row in try StoredRow.fetchAll(db, sql: "SELECT id, shape_id, overrides FROM propset ORDER BY id") {
+            do throws(BadData) {
+                let id = try row.at("table propset").id("id")
+                let r = row.at("table propset, id \(id)")
+                _ = try decoder.decode(shape: try r.id("shape_id"), overrides: try r.text("overrides"), place: r.place())
+            } catch {
+                problems.append(error.reason)
+                if problems.count == Self.limit { break }
+            }
+        }
         return problems
     }
 }

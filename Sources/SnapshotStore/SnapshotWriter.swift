@@ -155,6 +155,8 @@ public struct SnapshotWriter {
             try db.cachedStatement(sql: "INSERT INTO qom_type VALUES (?, ?, ?)").execute(arguments: [
                 try id(binaryID, q.binary, "binary"), q.typename, qomID[q.properties.canonicalText]!])
         }
+        // Last: the digest of everything above (docs/SNAPSHOT-FORMAT.md, "Content digest").
+        try db.execute(sql: "INSERT INTO meta VALUES (?, ?)", arguments: [ContentDigest.metaKey, try ContentDigest.compute(db)])
     }
 
     private func id(_ map: [String: Int], _ key: String, _ what: String) throws -> Int {
@@ -204,7 +206,7 @@ public struct SnapshotWriter {
         if let extra = m.hostExtraFeatures {
             rows.append(("host_extra_features", JSONValue.array(extra.sorted().map { .string($0) }).canonicalText))
         }
-        let taken = Set(rows.map(\.0))
+        let taken = Set(rows.map(\.0)).union([ContentDigest.metaKey])
         rows += m.extra.filter { !taken.contains($0.key) }.map { ($0.key, $0.value) }
         return rows.sorted { $0.0 < $1.0 }
     }

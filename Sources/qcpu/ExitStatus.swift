@@ -1,6 +1,7 @@
 import ArgumentParser
 import CPUQuery
 import Foundation
+import GRDB
 import Harvester
 import HostCPU
 import SnapshotStore
@@ -74,6 +75,10 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
         throw fail("\(error)", status: ExitStatus.of(error))
     } catch let error as HostCPUError {
         throw fail("\(error)", status: ExitStatus.of(error))
+    } catch let error as DatabaseError {
+        // Every snapshot read maps SQLite's errors to SnapshotError; this is a last resort.
+        throw fail("SQLite: \(error.message ?? "error \(error.resultCode.rawValue)")".split(whereSeparator: \.isNewline).joined(separator: " "),
+                   status: ExitStatus.dataError)
     } catch let error as HarvestError {
         var text = error.message
         for f in error.failures { text += "\n  \(f)" }

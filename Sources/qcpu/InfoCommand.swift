@@ -19,11 +19,9 @@ struct InfoCommand: AsyncParsableCommand {
             let reader = try SnapshotReader(path: file)
             let meta = try reader.meta()
             let counts = try reader.counts()
-            let coverage = (try? JSONParser.parse(meta["coverage"] ?? "{}")) ?? .object([:])
-            let unsupported = ((try? JSONParser.parse(meta["unsupported"] ?? "[]"))?.arrayValue ?? []).compactMap(\.stringValue)
-            let binaries = try reader.database.read { db in
-                try BinarySummary.fetchAll(db)
-            }
+            let coverage = try reader.coverage()
+            let unsupported = try reader.metaStrings("unsupported") ?? []
+            let binaries = try reader.binaryRecords().map(BinarySummary.init)
             switch format {
             case .json:
                 let json: JSONValue = [
@@ -75,19 +73,12 @@ struct InfoCommand: AsyncParsableCommand {
     }
 }
 
-import GRDB
-
 /// One binary's line in `qcpu info`.
 struct BinarySummary {
     var name: String, arch: String, accelerators: [String], size: Int64, sha256: String
 
-    static func fetchAll(_ db: Database) throws -> [BinarySummary] {
-        try Row.fetchAll(db, sql: "SELECT name, arch, accelerators, size, sha256 FROM binary ORDER BY name").map {
-            BinarySummary(
-                name: $0["name"], arch: $0["arch"],
-                accelerators: ((try? JSONParser.parse($0["accelerators"] as String))?.arrayValue ?? []).compactMap(\.stringValue),
-                size: $0["size"], sha256: $0["sha256"])
-        }
+    init(_ b: BinaryRecord) {
+        (name, arch, accelerators, size, sha256) = (b.name, b.arch, b.accelerators, b.size, b.sha256)
     }
 
     var line: String { "\(name) (\(arch); \(accelerators.joined(separator: ", ")); sha256 \(sha256.prefix(12)))" }

@@ -42,8 +42,8 @@ struct ShowCommand: AsyncParsableCommand {
                 "enabled": .array(d.features.filter(\.enabled).map { .string($0.name) }),
                 "disabled": .array(d.features.filter { !$0.enabled }.map { .string($0.name) }),
             ],
-            "identity": .object(Dictionary(uniqueKeysWithValues: d.identity.map { ($0.name, $0.value) })),
-            "other-props": .object(Dictionary(uniqueKeysWithValues: d.other.map { ($0.name, $0.value) })),
+            "identity": .object(Dictionary(d.identity.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })),
+            "other-props": .object(Dictionary(d.other.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })),
         ]
         if let a = d.definition.aliasOf { o["alias-of"] = .string(a) }
         if let m = d.definition.migrationSafe { o["migration-safe"] = .bool(m) }

@@ -5,8 +5,13 @@ import SnapshotStore
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check snapshots: magic number, schema version, length, integrity, invariants.",
-        discussion: "Prints one line per file. Exit status 0 when all are valid, 65 otherwise (66 for a missing file).")
+        abstract: "Check snapshots: magic number, schema version, length, integrity, every row, invariants, content digest.",
+        discussion: """
+            Prints one line per file, then its problems. Checks everything the other commands check \
+            when they read a file, on every row, and the content digest recorded when qcpu wrote it \
+            (files of older qcpu versions have none: 'ok; no digest ...'). Exit status 0 when all \
+            are valid, 65 otherwise (66 for a missing file or one that is not a regular file).
+            """)
 
     @Argument(help: ArgumentHelp("Snapshot files.", valueName: "file"))
     var files: [String]
@@ -15,12 +20,12 @@ struct ValidateCommand: AsyncParsableCommand {
         var worst: Int32 = 0
         for file in files {
             do {
-                let problems = try SnapshotValidator().validate(path: file)
-                if problems.isEmpty {
-                    print("\(file): ok")
+                let report = try SnapshotValidator().check(path: file)
+                if report.problems.isEmpty {
+                    print(report.notes.isEmpty ? "\(file): ok" : "\(file): ok; \(report.notes.joined(separator: "; "))")
                 } else {
                     print("\(file): invalid")
-                    for p in problems { print("  \(p)") }
+                    for p in report.problems { print("  \(p)") }
                     worst = max(worst, ExitStatus.dataError)
                 }
             } catch {
