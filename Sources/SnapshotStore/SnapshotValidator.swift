@@ -46,10 +46,7 @@ public struct SnapshotValidator {
         step { db in try integrity(db) }
         // Damaged pages make every further query fail the same way: one line is enough.
         if report.problems.contains(where: { $0.hasPrefix("integrity:") || $0.hasPrefix("malformed") }) { return report }
-        step { db in try foreignKeys(db) }
-        step { db in try metaProblems(db) }
-        step { db in try duplicates(db) }
-        step { db in try invariants(db) }
+        // What the reader decodes, row by row: these name the table and row.
         do {
             _ = try reader.load()
         } catch let error as SnapshotError {
@@ -63,6 +60,10 @@ public struct SnapshotValidator {
         } catch {
             report.problems.append((error as? SnapshotError)?.reason ?? "\(error)")
         }
+        step { db in try foreignKeys(db) }
+        step { db in try metaProblems(db) }
+        step { db in try duplicates(db) }
+        step { db in try invariants(db) }
         step { db in
             let meta = try SnapshotReader.meta(db)
             guard let recorded = meta[ContentDigest.metaKey] else {
@@ -92,8 +93,8 @@ public struct SnapshotValidator {
             let table = try r.text("table"), parent = try r.text("parent")
             byTable[table, default: (0, parent)].count += 1
         }
-        return byTable.keys.sorted().map { t in
-            "table \(t): \(byTable[t]!.count) rows reference rows that are not there (first: in table \(byTable[t]!.parent))"
+        return byTable.sorted { $0.key < $1.key }.map { t, v in
+            "table \(t): \(v.count) rows reference rows that are not there (first: in table \(v.parent))"
         }
     }
 

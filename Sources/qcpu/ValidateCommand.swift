@@ -5,9 +5,9 @@ import SnapshotStore
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check snapshots: magic number, schema version, length, integrity, every row, invariants, content digest.",
+        abstract: "Check snapshots: header, integrity, every row, invariants, content digest.",
         discussion: """
-            Prints one line per file, then its problems. Checks everything the other commands check \
+            Prints one line per file, then its problems; each invalid file also gets one line on stderr. Checks everything the other commands check \
             when they read a file, on every row, and the content digest recorded when qcpu wrote it \
             (files of older qcpu versions have none: 'ok; no digest ...'). Exit status 0 when all \
             are valid, 65 otherwise (66 for a missing file or one that is not a regular file).
@@ -26,6 +26,8 @@ struct ValidateCommand: AsyncParsableCommand {
                 } else {
                     print("\(file): invalid")
                     for p in report.problems { print("  \(p)") }
+                    let more = report.problems.count > 1 ? " (and \(report.problems.count - 1) more, above)" : ""
+                    note("qcpu: \(file): invalid: \(report.problems[0])\(more)")
                     worst = max(worst, ExitStatus.dataError)
                 }
             } catch {
