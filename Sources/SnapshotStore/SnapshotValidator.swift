@@ -13,7 +13,18 @@ public struct SnapshotValidator {
         public var problems: [String] = []
         /// Remarks that do not make the file invalid (no content digest in an older file).
         public var notes: [String] = []
+
+        /// Creates a report.
+        public init(problems: [String] = [], notes: [String] = []) {
+            self.problems = problems
+            self.notes = notes
+        }
     }
+
+    /// The `meta` keys qcpu writes (besides `model_table:<binary>` and `kvm_extra_features:<binary>`).
+    static let metaKeys: Set<String> = SnapshotReader.knownMetaKeys.union([
+        HostRecordKeys.format, HostRecordKeys.runtimeRefused, HostRecordKeys.notProbed, HostRecordKeys.source,
+    ])
 
     /// At most this many problems are reported per check (the first rows found).
     static let limit = 5
@@ -115,6 +126,11 @@ public struct SnapshotValidator {
             do throws(BadData) { _ = try StoredJSON.strings(try StoredJSON.parse(value, "meta \(key)"), "meta \(key)") } catch {
                 problems.append(error.reason)
             }
+        }
+        // A key no qcpu writes is damage (a renamed key: a digest that is no longer found).
+        let prefixes = [CPUModelTable.metaKey(binary: ""), HostRecordKeys.snapshotExtra(binary: "")]
+        for key in meta.keys.sorted() where !Self.metaKeys.contains(key) && !prefixes.contains(where: { key.hasPrefix($0) }) {
+            problems.append("meta has a key qcpu does not write: '\(StoredJSON.oneLine(key, limit: 40))'")
         }
         if let format = meta[HostRecordKeys.format], format != HostRecordKeys.light {
             problems.append("meta \(HostRecordKeys.format) is '\(StoredJSON.oneLine(format, limit: 20))', not \(HostRecordKeys.light)")
