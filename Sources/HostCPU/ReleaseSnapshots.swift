@@ -55,11 +55,6 @@ public final class ReleaseSnapshots: Sendable {
         version.split(separator: ".").prefix(2).joined(separator: ".")
     }
 
-    /// Whether `reader`'s file is a harvest (not an import with partial coverage).
-    private static func isHarvest(_ reader: SnapshotReader) -> Bool {
-        do { return try reader.partialCoverage() == nil } catch { return false }
-    }
-
     /// Numeric order of dotted versions (`7.2.9` < `7.2.22`).
     static func versionLess(_ a: String, _ b: String) -> Bool {
         let x = a.split(separator: ".").map { Int($0) ?? 0 }, y = b.split(separator: ".").map { Int($0) ?? 0 }
@@ -71,19 +66,20 @@ public final class ReleaseSnapshots: Sendable {
             if let c = s.candidates { return c }
             var list: [(path: String, version: String, reader: SnapshotReader)] = []
             for (_, path) in try locator.files() {
-                // Harvests only: not host records, not imports (their KVM rows are one host's).
-                guard let reader = try? SnapshotReader(path: path), let meta = try? reader.meta(),
-                      meta[HostRecordKeys.format] == nil, Self.isHarvest(reader),
+                // Harvests only: not host records, not imports (their KVM rows are one host's). A
+                // damaged file is an error, as for every other question: not silently passed over.
+                let reader = try SnapshotReader(path: path)
+                let meta = try reader.meta()
+                guard meta[HostRecordKeys.format] == nil, try reader.partialCoverage() == nil,
                       let v = meta["qemu_version"] else { continue }
                 list.append((path, v, reader))
             }
             s.candidates = list
             return list
         }
-        func hasKVMModels(_ reader: SnapshotReader) -> Bool {
-            (try? reader.binaries().contains { $0.name == binary && $0.accelerators.contains("kvm") }) == true
+        let usable = try candidates.filter { c in
+            try c.reader.binaries().contains { $0.name == binary && $0.accelerators.contains("kvm") }
         }
-        let usable = candidates.filter { hasKVMModels($0.reader) }
         let series = Self.series(version)
         guard let chosen = usable.first(where: { $0.version == version })
             ?? usable.filter({ Self.series($0.version) == series }).max(by: { Self.versionLess($0.version, $1.version) })
