@@ -34,6 +34,18 @@ import Testing
         return p.processIdentifier
     }
 
+    /// Waits (up to 20 s, for a loaded machine) until another process holds the lock on `path`.
+    func waitUntilLocked(_ path: String) -> Bool {
+        for _ in 0..<2000 {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            let held = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0
+            if fd >= 0 { close(fd) }
+            if held { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
     func names(_ dir: String) throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: dir).sorted() }
 
     @Test func tempNamesAreRecognisedStrictly() {
@@ -68,14 +80,7 @@ import Testing
         let other = try temp(dir, pid: try deadPID(), hex: "00000001")
         let holder = try start(["/usr/bin/flock", "--exclusive", "--no-fork", other, "/usr/bin/sleep", "30"])
         defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
-        var held = false
-        for _ in 0..<200 where !held {
-            let fd = open(other, O_RDONLY)
-            held = flock(fd, LOCK_EX | LOCK_NB) != 0
-            close(fd)
-            if !held { usleep(10_000) }
-        }
-        #expect(held)
+        #expect(waitUntilLocked(other))
         #expect(SnapshotTempFile.removeStale(in: dir).isEmpty)
         #expect(try names(dir).count == 2)
         // Once the holder is gone, its temp goes; this process's stays until it is done.
@@ -141,8 +146,7 @@ import Testing
         let lock = dir + "/.cache.lock"
         let holder = try start(["/usr/bin/flock", "--exclusive", "--no-fork", lock, "/usr/bin/sleep", "30"])
         defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
-        for _ in 0..<200 where !FileManager.default.fileExists(atPath: lock) { usleep(10_000) }
-        usleep(100_000)
+        #expect(waitUntilLocked(lock))
         let clock = ContinuousClock()
         let start = clock.now
         await #expect {
