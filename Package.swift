@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "HarvesterTests", dependencies: ["Harvester", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "CPUDiffTests", dependencies: ["CPUDiff", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "LibvirtImportTests", dependencies: ["LibvirtImport", "Harvester", "SnapshotStore", "CPUQuery", "HostCPU", "QMP", "QCPUTestSupport"]),
-        .testTarget(name: "ExportsTests", dependencies: ["Exports", "HostCPU", "CPUQuery", "SnapshotStore", "QMP", "QCPUTestSupport"]),
+        .testTarget(name: "ExportsTests", dependencies: ["Exports", "HostCPU", "CPUQuery", "LibvirtImport", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "CPUQueryTests", dependencies: ["CPUQuery", "SnapshotStore", "Harvester", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "qcpuTests", dependencies: ["SnapshotStore", "HostCPU", "QMP", "QCPUTestSupport"], resources: [.copy("Expected")]),
     ]
