@@ -49,6 +49,11 @@ struct BaselineCommand: AsyncParsableCommand {
             b.hosts = fleet.hosts
             switch format {
             case .proxmox:
+                // Proxmox's section ids (pve-configid): a letter, then letters, digits, '-' and '_'.
+                guard let first = name.first, first.isASCII, first.isLetter, name.count <= 64,
+                      name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                    throw fail("--name '\(name.prefix(30))': a Proxmox CPU model name is a letter, then letters, digits, '-' or '_'", status: ExitStatus.usage)
+                }
                 let sets = fleet.distinctProfiles[0].modelSets
                 print(try ProxmoxCPUModel(baseline: b, sets: sets, name: name).text, terminator: "")
             case .plain:

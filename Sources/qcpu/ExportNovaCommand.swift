@@ -45,11 +45,11 @@ struct ExportNovaCommand: AsyncParsableCommand {
         let failed = try await reportingErrors { () async throws -> Bool in
             let records = try await hosts.load(machine: machine, snapshots: releases.snapshots)
             guard let map = try cpuMap.load() else {
-                throw ValidationError("nova-traits speaks libvirt's feature names: it needs libvirt's CPU map (--cpu-map DIR)")
+                throw fail("nova-traits speaks libvirt's feature names: it needs libvirt's CPU map (--cpu-map DIR)", status: ExitStatus.unavailable)
             }
             let views = try records.map { LibvirtView(record: $0, profile: try $0.profile(machine: machine), map: map) }
             if novaConf == nil && cpuModels == nil {
-                guard views.count == 1 else { throw ValidationError("the traits describe one host; give one --host (or --nova-conf for a fleet)") }
+                guard views.count == 1 else { throw fail("the traits describe one host; give one --host (or --nova-conf for a fleet)", status: ExitStatus.usage) }
                 printTraits(views[0])
                 return false
             }

@@ -44,7 +44,7 @@ struct ModelsCommand: AsyncParsableCommand {
     func minimumLevel() throws -> X86Level? {
         guard let level else { return nil }
         guard let l = X86Level(name: level) else {
-            throw ValidationError("unknown level '\(level.prefix(20))': x86-64-v1, x86-64-v2, x86-64-v3 or x86-64-v4")
+            throw fail("unknown level '\(level.prefix(20))': x86-64-v1, x86-64-v2, x86-64-v3 or x86-64-v4", status: ExitStatus.usage)
         }
         return l
     }
@@ -58,7 +58,7 @@ struct ModelsCommand: AsyncParsableCommand {
             let (machine, all) = answer.value
             let levels = await Self.levels(q, machine: machine, accel: session.accel)
             if minimum != nil && levels == nil {
-                throw ValidationError("--level needs the models' feature sets, which this snapshot does not hold for \(machine)")
+                throw fail("--level needs the models' feature sets, which this snapshot does not hold for \(machine)", status: ExitStatus.usage)
             }
             let models = all.filter { m in minimum.map { min in (levels?[m.name] ?? nil).map { $0 >= min } ?? false } ?? true }
             switch query.format {
@@ -180,7 +180,7 @@ struct ModelsCommand: AsyncParsableCommand {
     /// The views of `profiles` through libvirt's map, with --libvirt (nil without).
     func libvirtViews(_ profiles: [HostProfile]) throws -> [LibvirtView]? {
         guard libvirt else { return nil }
-        guard let map = try cpuMap.load() else { throw ValidationError("--libvirt needs libvirt's CPU map (install libvirt, or --cpu-map DIR)") }
+        guard let map = try cpuMap.load() else { throw fail("--libvirt needs libvirt's CPU map (install libvirt, or --cpu-map DIR)", status: ExitStatus.unavailable) }
         return profiles.map { LibvirtView(profile: $0, extraFeatures: [], vendorCPUID: "", map: map) }
     }
 
