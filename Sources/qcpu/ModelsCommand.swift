@@ -35,7 +35,7 @@ struct ModelsCommand: AsyncParsableCommand {
             switch query.format {
             case .json:
                 printJSON(["qemu-version": .string(q.version), "binary": .string(q.binary), "machine": .string(machine),
-                           "accel": .string(session.accel), "models": .array(models.map(Self.json))], source: answer.source)
+                           "accel": .string(session.accel), "models": .array(models.map(Self.json))], source: answer.source, of: q)
             case .plain:
                 for m in models {
                     print([m.name, m.aliasOf ?? "-", m.versions.joined(separator: ",")].joined(separator: "\t"))
@@ -52,7 +52,7 @@ struct ModelsCommand: AsyncParsableCommand {
                                    m.versions.map { $0.replacingOccurrences(of: m.name + "-", with: "") }.joined(separator: " ")])
                 }
                 print(t.render())
-                printSource(answer.source, format: query.format)
+                printSource(answer.source, of: q, format: query.format)
             }
         }
     }
