@@ -18,7 +18,7 @@ TEST_DEBS  := $(BUILD_DEBS) qemu-system-x86 qemu-system-arm qemu-system-misc qem
 
 QCPU_RELEASE := .build/release/qcpu
 
-.PHONY: all build release deps build-deps qemu-backports qemu-releases libvirt-source test demo snapshots snapshot-files snapshot-sums snapshot-release bench fixtures man install install-check clean
+.PHONY: all build release deps build-deps qemu-backports qemu-releases libvirt-source test demo snapshots snapshot-files snapshot-sums snapshot-release bench fixtures release-fixtures man install install-check clean
 
 all: build
 
@@ -121,6 +121,10 @@ fixtures: release
 	  $(QCPU_RELEASE) harvest --libvirt-probe --qemu $(QEMU_X86) --qemu /usr/bin/qemu-system-riscv64 \
 	    --record Tests/QCPUTestSupport/Fixtures/libvirt -o /tmp/qcpu-fixture-libvirt.sqlite; \
 	else echo "no usable /dev/kvm: Fixtures/libvirt kept as recorded"; fi
+
+# Re-record the small transcripts of the other suites' releases (x86_64, two machine types, three models).
+release-fixtures: release
+	for r in $(RELEASES); do scripts/record-release-fixtures.sh $$r $(QCPU_RELEASE) || exit 1; done
 
 # OLD_QCPU: an older qcpu build (e.g. of 686efa9, before light host records) for the capture rows.
 bench: deps release

@@ -11,10 +11,12 @@ tree=$("$here/fetch-qemu-release.sh" "$release")
 bin="$tree/usr/bin/qemu-system-x86_64"
 version=$("$here/run-in-tree.sh" "$bin" --version | sed -n 's/^QEMU emulator version \([0-9.]*\).*/\1/p')
 series=${version%.*}
+audio=()
+[ "${version%%.*}" -lt 8 ] || audio=(--qemu-arg -audio --qemu-arg none)   # as scripts/harvest-release.sh
 dest="$here/../Tests/QCPUTestSupport/Fixtures/qemu-$version"
 rm -rf "$dest"
 SOURCE_DATE_EPOCH=$(stat -c %Y "$bin") nice -n 10 "$qcpu" harvest --quiet --accel tcg --qemu-launcher "$here/run-in-tree.sh" \
-  --qemu "$bin" --qemu-arg -L --qemu-arg "$tree/usr/share/qemu" \
+  --qemu "$bin" --qemu-arg -L --qemu-arg "$tree/usr/share/qemu" "${audio[@]}" \
   --machine "pc-q35-$series" --machine microvm \
   --model EPYC --model EPYC-Genoa --model qemu64 \
   --record "$dest" -o "/tmp/qcpu-fixture-$version.sqlite"

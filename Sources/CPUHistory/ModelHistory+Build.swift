@@ -36,7 +36,9 @@ extension ModelHistory {
                     let info = rows.first { $0.name == name }?.info
                     var features: Set<String>?
                     var space: FeatureSpace?
+                    var identity: [String: JSONValue] = [:]
                     if case .expanded(_, let props)? = try reader.expansion(binary: binary, machine: name, accel: accel, model: model) {
+                        for p in props.properties where FeatureNames.identity.contains(p.name) { identity[p.name] = p.value }
                         let staticNames = try reader.staticFeatureNames(binary: binary)
                         let s = FeatureSpace(names: staticNames ?? Set(props.properties.filter { $0.value.boolValue != nil }.map(\.name)),
                                              spellings: props.properties.map(\.name))
@@ -45,6 +47,7 @@ extension ModelHistory {
                     }
                     var m = MachineEntry(machine: name, machineDeprecated: info?["deprecated"]?.boolValue ?? false,
                                          aliasOf: definition.aliasOf, deprecated: definition.deprecated, features: features)
+                    m.identity = identity
                     if let feature, let space {
                         if let c = space.resolve(feature) {
                             canonicalFeature = c
@@ -107,6 +110,11 @@ extension ModelHistory {
             guard let before else { continue }
             entry.machines[i].comparedWith = before.machine
             if before.aliasOf != current.aliasOf { entry.machines[i].aliasBefore = .some(before.aliasOf) }
+            if current.features != nil, before.features != nil {
+                entry.machines[i].identityChanges = Set(current.identity.keys).union(before.identity.keys).sorted()
+                    .filter { before.identity[$0] != current.identity[$0] }
+                    .map { IdentityChange(prop: $0, old: before.identity[$0], new: current.identity[$0]) }
+            }
             if let now = current.features, let then = before.features {
                 entry.machines[i].added = now.subtracting(then).sorted()
                 entry.machines[i].removed = then.subtracting(now).sorted()

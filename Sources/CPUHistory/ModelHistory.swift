@@ -28,6 +28,11 @@ public struct ModelHistory: Sendable {
         public var removed: [String]?
         /// `alias-of` there, when it differs from here.
         public var aliasBefore: String??
+        /// The identity props of the full expansion (`vendor`, `family`, `model`, `stepping`,
+        /// `model-id`, `level`, `xlevel`), as QEMU gave them.
+        public var identity: [String: JSONValue] = [:]
+        /// Identity props whose value differs there (prop, value there, value here), sorted by prop.
+        public var identityChanges: [IdentityChange] = []
 
         /// Creates an entry.
         public init(machine: String, machineDeprecated: Bool, aliasOf: String?, deprecated: Bool,
@@ -38,6 +43,23 @@ public struct ModelHistory: Sendable {
             self.deprecated = deprecated
             self.features = features
             self.featureValue = featureValue
+        }
+    }
+
+    /// One identity prop that changed between two releases.
+    public struct IdentityChange: Sendable, Equatable {
+        /// The prop (`family`).
+        public var prop: String
+        /// Its value in the release before (nil: absent there).
+        public var old: JSONValue?
+        /// Its value here (nil: absent here).
+        public var new: JSONValue?
+
+        /// Creates a change.
+        public init(prop: String, old: JSONValue?, new: JSONValue?) {
+            self.prop = prop
+            self.old = old
+            self.new = new
         }
     }
 

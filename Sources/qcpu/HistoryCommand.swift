@@ -12,9 +12,10 @@ struct HistoryCommand: AsyncParsableCommand {
         discussion: """
             One row per release the snapshots cover (one whole harvest per QEMU version) and machine \
             type looked at: each release's newest machine types (its own version's, else its default), \
-            or --machine (a name or alias, looked up in every release). CHANGES are the features the \
-            model's full expansion turns on or off against the release before, on the same machine \
-            family (or name); offline, from the snapshots alone.
+            or --machine (a name or alias, looked up in every release). CHANGES are what changed \
+            against the release before on the same machine name (or family): alias-of, identity props \
+            (family, model, stepping, model-id, ...) and the features the model's full expansion turns \
+            on (+) or off (-); offline, from the snapshots alone.
             """)
 
     @Argument(help: ArgumentHelp("The CPU model.", valueName: "model"), completion: .custom(Completion.models))
@@ -91,6 +92,7 @@ enum HistoryRows {
         guard let before = m.comparedWith else { return "first" }
         var parts: [String] = []
         if let alias = m.aliasBefore { parts.append("alias-of \(alias ?? "none") -> \(m.aliasOf ?? "none")") }
+        parts += m.identityChanges.map { "\($0.prop) \($0.old?.canonicalText ?? "none") -> \($0.new?.canonicalText ?? "none")" }
         if let added = m.added, let removed = m.removed {
             parts += added.map { "+" + $0 } + removed.map { "-" + $0 }
         } else {
@@ -125,6 +127,11 @@ enum HistoryJSON {
                     "features-removed": m.removed.map { .array($0.map { .string($0) }) } ?? .null,
                 ]
                 if let alias = m.aliasBefore { mo["alias-of-before"] = alias.map { .string($0) } ?? .null }
+                if m.comparedWith != nil, m.features != nil {
+                    mo["identity-changes"] = .array(m.identityChanges.map { c in
+                        ["prop": .string(c.prop), "old": c.old ?? .null, "new": c.new ?? .null]
+                    })
+                }
                 if h.feature != nil { mo["feature-value"] = m.featureValue.map { .bool($0) } ?? .null }
                 return .object(mo)
             })
