@@ -26,6 +26,7 @@ extension ModelHistory {
                               versions: [], machines: [], missingMachine: missing)
             // The model list and versions come from the first harvested machine type looked at (or any).
             let probeMachine = (names + rows.map(\.name)).first { (try? reader.session(binary: binary, machine: $0, accel: accel))??.status == "ok" }
+            entry.harvested = probeMachine != nil
             let definitions = try probeMachine.map { try reader.definitions(binary: binary, machine: $0, accel: accel) } ?? []
             allModels.formUnion(definitions.map(\.name))
             entry.exists = definitions.contains { $0.name == model }

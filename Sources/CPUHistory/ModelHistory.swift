@@ -71,6 +71,9 @@ public struct ModelHistory: Sendable {
         public var package: String
         /// The snapshot that answered.
         public var file: String
+        /// Whether the release's snapshot has a session of the binary under the accelerator at all
+        /// (the KVM rows of release snapshots are only some releases').
+        public var harvested: Bool = true
         /// Whether the release has the model.
         public var exists: Bool
         /// The model's versions in this release (`EPYC-v1` …), in version order.

@@ -74,6 +74,7 @@ enum HistoryRows {
                 if h.feature != nil { r.insert(value ?? "-", at: 4) }
                 return r
             }
+            if !e.harvested { rows.append(row("-", "-", nil, ["no-\(h.accel)-rows"], "-")); continue }
             if !e.exists { rows.append(row("-", "-", nil, ["absent"], "-")); continue }
             if let missing = e.missingMachine { rows.append(row(missing, "-", nil, ["no-such-machine"], "-")); continue }
             if e.machines.isEmpty { rows.append(row("-", "-", nil, ["not-harvested"], "-")) }
@@ -115,7 +116,7 @@ enum HistoryJSON {
         doc["releases"] = .array(h.entries.map { e in
             var o: [String: JSONValue] = [
                 "qemu-version": .string(e.version), "qemu-package": .string(e.package), "file": .string(e.file),
-                "exists": .bool(e.exists), "versions": .array(e.versions.map { .string($0) }),
+                "harvested": .bool(e.harvested), "exists": .bool(e.exists), "versions": .array(e.versions.map { .string($0) }),
                 "missing-machine": e.missingMachine.map { .string($0) } ?? .null,
             ]
             o["machines"] = .array(e.machines.map { m in

@@ -73,6 +73,13 @@ import Testing
         #expect(q35.entries.map { $0.machines.first?.machine } == ["pc-q35-5.2", "pc-q35-7.2", "pc-q35-10.0", "pc-q35-10.0", "pc-q35-11.1"])
     }
 
+    @Test func kvmRowsAreOnlySomeReleases() throws {
+        // The named models' KVM rows ship for 7.2.22 and 10.0.2 only.
+        let h = try ModelHistory.build(model: "EPYC", timeline: try Self.timeline(), accel: "kvm")
+        #expect(h.entries.map(\.harvested) == [false, true, true, false, false])
+        #expect(h.firstRelease == "7.2.22")
+    }
+
     @Test func unknownNamesSuggest() throws {
         #expect {
             _ = try ModelHistory.build(model: "SapphireRapid", timeline: try Self.timeline())
