@@ -68,7 +68,7 @@ struct ModelsCommand: AsyncParsableCommand {
                                var o = Self.json(m)
                                if let levels, case .object(var d) = o { d["level"] = (levels[m.name] ?? nil).map { .string($0.description) } ?? .null; o = .object(d) }
                                return o
-                           })], source: answer.source)
+                           })], source: answer.source, of: q)
             case .plain:
                 for m in models {
                     print([m.name, m.aliasOf ?? "-", m.versions.joined(separator: ",")].joined(separator: "\t"))
@@ -89,7 +89,7 @@ struct ModelsCommand: AsyncParsableCommand {
                     }
                 }
                 print(t.render())
-                printSource(answer.source, format: query.format)
+                printSource(answer.source, of: q, format: query.format)
             }
         }
     }

@@ -22,13 +22,13 @@ struct ShowCommand: AsyncParsableCommand {
             let answer = try await q.detail(model: model, machine: session.machine, accel: session.accel)
             let d = answer.value
             switch query.format {
-            case .json: printJSON(Self.json(d, version: q.version), source: answer.source)
+            case .json: printJSON(Self.json(d, version: q.version), source: answer.source, of: q)
             case .plain:
                 for f in d.features { print("feature\t\(f.name)\t\(f.enabled)") }
                 for p in d.identity + d.other { print("prop\t\(p.name)\t\(p.value.canonicalText)") }
             case .table:
                 print(Self.table(d, version: q.version))
-                printSource(answer.source, format: query.format)
+                printSource(answer.source, of: q, format: query.format)
             }
         }
     }
