@@ -1,5 +1,6 @@
 import ArgumentParser
 import CPUQuery
+import Exports
 import Foundation
 import GRDB
 import Harvester
@@ -48,6 +49,15 @@ enum ExitStatus {
         }
     }
 
+    /// The status for an export error.
+    static func of(_ error: ExportError) -> Int32 {
+        switch error.code {
+        case .mapNotFound: return noInput
+        case .badMap, .badInput: return dataError
+        default: return failure
+        }
+    }
+
     /// The status for a harvest error.
     static func of(_ error: HarvestError) -> Int32 {
         switch error.code {
@@ -74,6 +84,8 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     } catch let error as QueryError {
         throw fail("\(error)", status: ExitStatus.of(error))
     } catch let error as HostCPUError {
+        throw fail("\(error)", status: ExitStatus.of(error))
+    } catch let error as ExportError {
         throw fail("\(error)", status: ExitStatus.of(error))
     } catch let error as DatabaseError {
         // Every snapshot read maps SQLite's errors to SnapshotError; this is a last resort.

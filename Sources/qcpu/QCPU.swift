@@ -25,6 +25,6 @@ struct QCPU: AsyncParsableCommand {
         subcommands: [
             ModelsCommand.self, MachinesCommand.self, ShowCommand.self, FeaturesCommand.self, WhichCommand.self,
             CheckCommand.self, CompareCommand.self, BaselineCommand.self, CmdlineCommand.self, ModelCompareCommand.self, ModelBaselineCommand.self, HostCommand.self, ExportCommand.self,
-            DiffCommand.self, BuildsCommand.self, PathCommand.self, HarvestCommand.self, ImportCommand.self, InfoCommand.self, ValidateCommand.self, MergeCommand.self,
+            DiffCommand.self, HistoryCommand.self, BuildsCommand.self, PathCommand.self, HarvestCommand.self, ImportCommand.self, InfoCommand.self, ValidateCommand.self, MergeCommand.self,
         ])
 }
