@@ -47,7 +47,7 @@ public struct ReleaseTimeline: Sendable {
                 let reader = try SnapshotReader(path: path)
                 let meta = try reader.meta()
                 guard let version = meta["qemu_version"], byVersion[version] == nil,
-                      meta[HostRecordKeys.format] == nil, isWholeHarvest(meta["coverage"]),
+                      meta[HostRecordKeys.format] == nil, try isWholeHarvest(reader),
                       try reader.binaries().contains(where: { $0.name == binary })
                 else { continue }
                 byVersion[version] = Release(version: version, package: meta["qemu_package"] ?? "", path: path, reader: reader)
@@ -64,11 +64,11 @@ public struct ReleaseTimeline: Sendable {
         return ReleaseTimeline(binary: binary, releases: Array(byVersion.values))
     }
 
-    /// Whether `coverage` (meta.coverage) is a whole harvest: not imported, no machine or model filter.
-    static func isWholeHarvest(_ coverage: String?) -> Bool {
-        guard let coverage, let json = try? JSONParser.parse(coverage) else { return true }
-        if json["source"] != nil { return false }
-        for key in ["machine-filter", "model-filter"] where !(json[key]?.arrayValue ?? []).isEmpty { return false }
+    /// Whether `reader`'s file is a whole harvest (meta.coverage): not imported, no machine or
+    /// model filter. A coverage that is not what qcpu writes is refused, not read as whole.
+    static func isWholeHarvest(_ reader: SnapshotReader) throws -> Bool {
+        if try reader.coverage()["source"] != nil { return false }
+        for key in ["machine-filter", "model-filter"] where try !reader.coverageFilter(key).isEmpty { return false }
         return true
     }
 }

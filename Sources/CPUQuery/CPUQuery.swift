@@ -72,6 +72,7 @@ public final class CPUQuery: Sendable {
             do {
                 let reader = try SnapshotReader(path: path)
                 let meta = try reader.meta()
+                _ = try reader.binaries()  // checked here, so that choosing a version below cannot skip a bad file
                 located.append(Located(origin: origin, path: path, reader: reader,
                                        version: meta["qemu_version"] ?? "", package: meta["qemu_package"] ?? ""))
             } catch let error as SnapshotError {

@@ -3,6 +3,7 @@ import CPUQuery
 import Exports
 import HostCPU
 import QMP
+import SnapshotStore
 
 /// `qcpu models`: the CPU models on a machine type and accelerator.
 struct ModelsCommand: AsyncParsableCommand {
@@ -56,7 +57,7 @@ struct ModelsCommand: AsyncParsableCommand {
             let q = try query.makeQuery()
             let answer = try await q.models(machine: session.machine, accel: session.accel)
             let (machine, all) = answer.value
-            let levels = await Self.levels(q, machine: machine, accel: session.accel)
+            let levels = try await Self.levels(q, machine: machine, accel: session.accel)
             if minimum != nil && levels == nil {
                 throw fail("--level needs the models' feature sets, which this snapshot does not hold for \(machine)", status: ExitStatus.usage)
             }
@@ -95,9 +96,20 @@ struct ModelsCommand: AsyncParsableCommand {
     }
 
     /// Each model's x86-64 level on the machine type (nil: not an x86 target, or no feature sets).
-    static func levels(_ q: CPUQuery, machine: String, accel: String) async -> [String: X86Level?]? {
-        guard q.binary.hasSuffix("x86_64") || q.binary.hasSuffix("i386"),
-              let sets = try? await q.modelFeatureSets(machine: machine, accel: accel).value else { return nil }
+    /// Nil when the target is not x86 or no expansions answer; a damaged snapshot is an error,
+    /// not a column left out.
+    static func levels(_ q: CPUQuery, machine: String, accel: String) async throws -> [String: X86Level?]? {
+        guard q.binary.hasSuffix("x86_64") || q.binary.hasSuffix("i386") else { return nil }
+        let sets: ModelFeatureSets
+        do {
+            sets = try await q.modelFeatureSets(machine: machine, accel: accel).value
+        } catch let error as SnapshotError {
+            throw error
+        } catch let error as QueryError where error.code == .badSnapshot {
+            throw error
+        } catch {
+            return nil
+        }
         return sets.models.mapValues { X86Level.of($0) }
     }
 
