@@ -42,21 +42,27 @@ public struct LibvirtReplies: Sendable {
     /// The binary the file is about (`qemu-system-<arch>`).
     public var binary: String { "qemu-system-\(arch)" }
 
-    /// Reads and checks `path`.
+    /// Reads and checks `path` (a regular file of at most ``Transcript/maxBytes``).
     public init(path: String) throws(LibvirtImportError) {
         let name = (path as NSString).lastPathComponent
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LibvirtImportError(.unreadable, file: path, "cannot read (no such file, or permission denied)")
+        let bytes: [UInt8]
+        do { bytes = try InputFile.read(path, maxBytes: Transcript.maxBytes) } catch {
+            throw LibvirtImportError(error.kind == .unreadable ? .unreadable : .badFile, file: path, error.message)
         }
-        try self.init(parsing: String(decoding: data, as: UTF8.self), file: name, label: path)
+        try self.init(parsing: bytes, file: name, label: path)
     }
 
     /// Parses the text of a `.replies` file named `file`; errors name `label`.
     public init(parsing text: String, file: String, label: String? = nil) throws(LibvirtImportError) {
+        try self.init(parsing: Array(text.utf8), file: file, label: label)
+    }
+
+    /// Parses the bytes of a `.replies` file named `file`; errors name `label`.
+    public init(parsing bytes: [UInt8], file: String, label: String? = nil) throws(LibvirtImportError) {
         let label = label ?? file
         func bad(_ message: String) -> LibvirtImportError { LibvirtImportError(.badFile, file: label, message) }
         let transcript: Transcript
-        do { transcript = try Transcript(parsing: text, name: label) } catch {
+        do { transcript = try Transcript(parsing: bytes, name: label) } catch {
             throw bad("not a libvirt .replies transcript: \(error.message.replacingOccurrences(of: label + ": ", with: ""))")
         }
         guard !transcript.exchanges.isEmpty else { throw bad("empty: no commands") }
