@@ -18,7 +18,7 @@ TEST_DEBS  := $(BUILD_DEBS) qemu-system-x86 qemu-system-arm qemu-system-misc qem
 
 QCPU_RELEASE := .build/release/qcpu
 
-.PHONY: all build release deps build-deps qemu-backports libvirt-source test demo snapshots bench fixtures man install install-check clean
+.PHONY: all build release deps build-deps qemu-backports libvirt-source test demo snapshots bench fuzz fixtures man install install-check clean
 
 all: build
 
@@ -61,6 +61,11 @@ libvirt-source:
 test: deps qemu-backports libvirt-source
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# libFuzzer on every parser (fuzz/, a package of its own: never built by `build` or `test`).
+# FUZZ_RUNS inputs per parser (default 1,000,000), the snapshot reader FUZZ_SNAPSHOT_SECONDS.
+fuzz: build-deps
+	SWIFT=$(SWIFT) scripts/fuzz.sh
 
 # Regenerate the shipped snapshot. SOURCE_DATE_EPOCH is the QEMU binary's mtime (the
 # package's build time), so any machine with the same QEMU packages writes the same bytes.

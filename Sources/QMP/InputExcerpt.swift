@@ -1,9 +1,9 @@
 /// A short, printable, one-line excerpt of untrusted input, for error messages.
 ///
 /// Error messages quote input so the user can find the fault, but input can be megabytes of
-/// binary data or hold control characters that would corrupt a terminal. An excerpt keeps at
-/// most ``limit`` characters of printable ASCII; everything else is escaped (`\n`, `\t`,
-/// `\u{e9}`, `\x80` for a byte that is not UTF-8), and a cut is marked with `...`.
+/// binary data or hold control characters that would corrupt a terminal. An excerpt is printable
+/// ASCII of at most ``limit`` characters, escapes included: everything else is escaped (`\n`,
+/// `\t`, `\u{e9}`, `\x80` for a byte that is not UTF-8), and a cut is marked with `...`.
 public enum InputExcerpt {
     /// Most characters of input an excerpt shows.
     public static let limit = 60
@@ -11,11 +11,10 @@ public enum InputExcerpt {
     /// The excerpt of `text`.
     public static func of(_ text: some StringProtocol, limit: Int = limit) -> String {
         var out = ""
-        var shown = 0
         for scalar in text.unicodeScalars {
-            guard shown < limit else { return out + "..." }
-            out += escaped(scalar)
-            shown += 1
+            let piece = escaped(scalar)
+            guard out.utf8.count + piece.utf8.count <= limit else { return out + "..." }
+            out += piece
         }
         return out
     }
@@ -24,24 +23,20 @@ public enum InputExcerpt {
     public static func of(bytes: some Collection<UInt8>, limit: Int = limit) -> String {
         let b = Array(bytes.prefix(4 * limit + 4))
         var out = ""
-        var i = 0, shown = 0
+        var i = 0
         while i < b.count {
-            guard shown < limit else { return out + "..." }
             let lead = b[i]
             let length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0
+            var piece = hex(lead), consumed = 1
             if length == 1 {
-                out += escaped(Unicode.Scalar(lead))
+                piece = escaped(Unicode.Scalar(lead))
             } else if length > 1, i + length <= b.count,
                       let s = String(validating: b[i..<i + length], as: UTF8.self), let scalar = s.unicodeScalars.first {
-                out += escaped(scalar)
-                i += length
-                shown += 1
-                continue
-            } else {
-                out += hex(lead)
+                (piece, consumed) = (escaped(scalar), length)
             }
-            i += 1
-            shown += 1
+            guard out.utf8.count + piece.utf8.count <= limit else { return out + "..." }
+            out += piece
+            i += consumed
         }
         return b.count < bytes.count ? out + "..." : out
     }

@@ -6,10 +6,11 @@ import Testing
 /// The XML reader on mutated capabilities files: no trap, a one-line refusal with a short
 /// escaped excerpt, the same tree from its own serialisation, time linear in the input.
 @Suite struct BoundedXMLFuzzTests {
-    /// The committed corpus, plus libvirt's capabilities files when vendor/ has them.
+    /// The committed corpus.
     static let seeds: [[UInt8]] = FuzzCheck.seeds(in: "fuzz/corpus/xml", suffix: ".xml")
         + FuzzCheck.seeds(in: "fuzz/corpus/cpu", suffix: ".xml")
-        + FuzzCheck.seeds(in: "vendor/libvirt-src/tests/qemucapabilitiesdata", suffix: "_x86_64.xml", limit: 2)
+    /// libvirt's capabilities files when vendor/ has them (large: a few cases only).
+    static let upstream = FuzzCheck.seeds(in: "vendor/libvirt-src/tests/qemucapabilitiesdata", suffix: "_x86_64.xml", limit: 1)
 
     static let tokens = ["<", ">", "/>", "</", "<a>", "</a>", "<!--", "-->", "<?", "?>", "<![CDATA[", "<!DOCTYPE x>", "&amp;",
                          "&#0;", "&#x110000;", "&#65;", "&bogus;", "&", "'", "\"", "=", " a='1'", "\u{FEFF}", "\u{0}", "\u{FF}"]
@@ -30,8 +31,8 @@ import Testing
         #expect(Self.seeds.count >= 4)
         var mutator = Mutator(seed: FuzzCheck.seed(0x584D_4C00), tokens: Self.tokens, seeds: Self.seeds)
         var accepted = 0, refused = 0
-        for n in 0..<3000 {
-            let input = mutator.mutate(mutator.pick())
+        for n in 0..<1515 {
+            let input = n < 1500 ? mutator.mutate(mutator.pick()) : Self.upstream.isEmpty ? [] : mutator.mutate(Self.upstream[0])
             do {
                 let root = try BoundedXML().parse(input)
                 accepted += 1
@@ -44,7 +45,7 @@ import Testing
                 if let problem = FuzzCheck.problem(with: error.description) { Issue.record("case \(n): \(problem): \(error)") }
             }
         }
-        #expect(accepted > 200 && refused > 200, "accepted \(accepted), refused \(refused)")
+        #expect(accepted > 100 && refused > 100, "accepted \(accepted), refused \(refused)")
     }
 
     /// 200,000 unclosed or sibling elements are refused or read in well under `FuzzCheck.maxSeconds` (debug build),

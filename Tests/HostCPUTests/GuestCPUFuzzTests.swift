@@ -31,7 +31,7 @@ import Testing
         #expect(Self.optionSeeds.count >= 6 && Self.xmlSeeds.count >= 3)
         var mutator = Mutator(seed: FuzzCheck.seed(0x4350_5500), tokens: Self.tokens, seeds: Self.optionSeeds + Self.xmlSeeds)
         var accepted = 0, refused = 0
-        for n in 0..<5000 {
+        for n in 0..<3000 {
             let (guest, fromXML) = Self.check(mutator.mutate(mutator.pick()), case: n)
             guard let guest else { refused += 1; continue }
             accepted += 1
@@ -41,7 +41,7 @@ import Testing
                 #expect(try GuestCPU.parse(guest.option) == guest, "case \(n): \(guest)")
             }
         }
-        #expect(accepted > 500 && refused > 500, "accepted \(accepted), refused \(refused)")
+        #expect(accepted > 300 && refused > 300, "accepted \(accepted), refused \(refused)")
     }
 
     /// What the issue found: 50,000 unclosed `<feature>` tags took over 20 s (each tag searched the

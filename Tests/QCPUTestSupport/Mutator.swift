@@ -129,12 +129,12 @@ public enum FuzzCheck {
     public static let maxSeconds = 5.0
 
     /// Seconds `body` takes on the input of size `n` and on the input of size `4n`, each the
-    /// best of three runs: a linear parser takes about 4 times longer on the larger, a quadratic
+    /// best of two runs: a linear parser takes about 4 times longer on the larger, a quadratic
     /// one 16 times.
     public static func growth(_ n: Int, make: (Int) -> [UInt8], run: ([UInt8]) -> Void) -> (small: Double, large: Double) {
         func best(_ input: [UInt8]) -> Double {
             var times: [Double] = []
-            for _ in 0..<3 {
+            for _ in 0..<2 {
                 let start = ContinuousClock.now
                 run(input)
                 let d = ContinuousClock.now - start

@@ -32,7 +32,7 @@ import Testing
     @Test func mutatedRepliesNeverTrapAndRoundTripWhenAccepted() throws {
         var mutator = Mutator(seed: FuzzCheck.seed(0x4A53_4F4E), tokens: Self.tokens, seeds: Self.seeds)
         var accepted = 0, refused = 0
-        for n in 0..<4000 {
+        for n in 0..<2500 {
             let input = mutator.mutate(mutator.pick())
             do {
                 let value = try JSONParser.parse(input)
@@ -52,7 +52,7 @@ import Testing
 
     @Test func randomBytesAreRefusedOnOneLine() {
         var random = SeededRandom(seed: FuzzCheck.seed(7))
-        for n in 0..<3000 {
+        for n in 0..<2000 {
             let input = (0..<random.below(200)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             do { _ = try JSONParser.parse(input) } catch {
                 if let problem = FuzzCheck.problem(with: error.description) { Issue.record("case \(n): \(problem): \(error)") }
