@@ -45,6 +45,7 @@ public struct GuestCPU: Sendable, Equatable {
             throw bad("a -cpu string starts with a model name (Model,+feature,-feature,feature=on)")
         }
         guard parts.count <= maxFeatures + 1 else { throw bad("more than \(maxFeatures) features") }
+        guard isName(model) else { throw bad("\(InputExcerpt.quoted(model)) \(notAName)") }
         var guest = GuestCPU(model: String(model))
         for part in parts.dropFirst() {
             let shown = InputExcerpt.quoted(part)
@@ -52,12 +53,14 @@ public struct GuestCPU: Sendable, Equatable {
             if part.hasPrefix("+") || part.hasPrefix("-") {
                 let name = String(part.dropFirst())
                 guard !name.isEmpty else { throw bad("\(shown) names no feature") }
+                guard isName(name) else { throw bad("\(shown) \(notAName)") }
                 if part.hasPrefix("+") { guest.plus.append(name) } else { guest.minus.append(name) }
                 continue
             }
             let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
             if kv.count == 1, flags.contains(kv[0]) { continue }
             guard kv.count == 2 else { throw bad("\(shown) is neither +feature, -feature nor feature=on|off") }
+            guard isName(kv[0]) else { throw bad("\(shown) \(notAName)") }
             switch kv[1] {
             case "on", "true", "yes": guest.plus.append(kv[0])
             case "off", "false", "no": guest.minus.append(kv[0])
@@ -87,9 +90,13 @@ public struct GuestCPU: Sendable, Equatable {
         }
         let features = cpu.children("feature")
         guard features.count <= maxFeatures else { throw HostCPUError(.badGuest, "<cpu> has more than \(maxFeatures) features") }
+        guard isName(model) else { throw HostCPUError(.badGuest, "<model>\(InputExcerpt.of(model))</model>: \(notAName)") }
         var guest = GuestCPU(model: model)
         for f in features {
             guard let name = f["name"] else { throw HostCPUError(.badGuest, "<feature> without a name (line \(f.line))") }
+            guard isName(name) else {
+                throw HostCPUError(.badGuest, "<feature name='\(InputExcerpt.of(name))'> (line \(f.line)): \(notAName)")
+            }
             switch f["policy"] ?? "require" {
             case "require", "force": guest.plus.append(name)
             case "disable", "forbid": guest.minus.append(name)
@@ -101,6 +108,14 @@ public struct GuestCPU: Sendable, Equatable {
         }
         return guest
     }
+
+    /// Whether `s` can be a QEMU CPU model or feature name: printable ASCII, no space or comma.
+    static func isName(_ s: some StringProtocol) -> Bool {
+        !s.isEmpty && s.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ",") }
+    }
+
+    /// Why a name is refused.
+    static let notAName = "is not a CPU model or feature name (printable ASCII, no spaces or commas)"
 
     /// The first element named `name` in document order: `root` itself or a descendant.
     static func first(_ name: String, in root: BoundedXML.Element) -> BoundedXML.Element? {

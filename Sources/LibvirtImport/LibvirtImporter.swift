@@ -37,7 +37,8 @@ public struct LibvirtImporter: Sendable {
         var seen: [String: String] = [:]
         for f in files {
             guard f.qemuVersion == first.qemuVersion, f.qemuPackage == first.qemuPackage else {
-                let mine = "QEMU \(f.qemuVersion) (\(f.qemuPackage))", theirs = "QEMU \(first.qemuVersion) (\(first.qemuPackage))"
+                let mine = "QEMU \(f.qemuVersion) (\(InputExcerpt.of(f.qemuPackage)))"
+                let theirs = "QEMU \(first.qemuVersion) (\(InputExcerpt.of(first.qemuPackage)))"
                 throw LibvirtImportError(.mixedBuilds, file: f.file,
                     "\(mine) differs from \(first.file)'s \(theirs); import each QEMU build into its own snapshot")
             }

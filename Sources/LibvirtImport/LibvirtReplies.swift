@@ -71,7 +71,8 @@ public struct LibvirtReplies: Sendable {
                 throw bad("object \(2 * i + 2) is not a reply (neither return nor error)")
             }
             guard e.reply["id"] == e.command["id"] else {
-                let reply = e.reply["id"]?.canonicalText ?? "none", command = e.command["id"]?.canonicalText ?? "none"
+                let reply = InputExcerpt.of(e.reply["id"]?.canonicalText ?? "none", limit: 40)
+                let command = InputExcerpt.of(e.command["id"]?.canonicalText ?? "none", limit: 40)
                 throw bad("object \(2 * i + 2): reply id \(reply) does not match command id \(command)")
             }
         }
@@ -89,6 +90,10 @@ public struct LibvirtReplies: Sendable {
         guard let version = phaseReply("query-version") else { throw bad("phase 1 has no query-version reply") }
         guard let arch = phaseReply("query-target")?["arch"]?.stringValue else {
             throw bad("phase 1 has no query-target reply")
+        }
+        // It names the binary (qemu-system-<arch>) and so files, messages and rows.
+        guard !arch.isEmpty, arch.utf8.count <= 32, arch.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }) else {
+            throw bad("query-target's arch \(InputExcerpt.quoted(arch, limit: 40)) is not a QEMU target name")
         }
         let kvm = phaseReply("query-kvm")?["enabled"]?.boolValue ?? false
         var hardware = "tcg"
