@@ -199,10 +199,14 @@ public final class CPUQuery: Sendable {
         let cachePath = locator.cacheDirectory + "/qemu-\(version).sqlite"
         do {
             try FileManager.default.createDirectory(atPath: locator.cacheDirectory, withIntermediateDirectories: true)
-            var parts = [fragment]
-            if let existing = try? SnapshotReader(path: cachePath).load() { parts.insert(existing, at: 0) }
-            let merged = (try? Snapshot.merged(parts)) ?? fragment
-            try SnapshotWriter().write(merged, to: cachePath)
+            // Another qcpu may fill the same cache at once: under the lock, the file read is the
+            // one the other wrote last, so neither loses the other's rows.
+            try await FileLock.withExclusive(locator.cacheDirectory + "/.qemu-\(version).sqlite.lock") {
+                var parts = [fragment]
+                if let existing = try? SnapshotReader(path: cachePath).load() { parts.insert(existing, at: 0) }
+                let merged = (try? Snapshot.merged(parts)) ?? fragment
+                try SnapshotWriter().write(merged, to: cachePath)
+            }
             let reader = try SnapshotReader(path: cachePath)
             let located = Located(origin: "cache", path: cachePath, reader: reader, version: version,
                                   package: fragment.meta.qemuPackage)

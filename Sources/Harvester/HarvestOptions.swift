@@ -38,6 +38,11 @@ public struct HarvestOptions: Sendable {
     /// recording of a full one).
     public var replaySkipsUnasked = false
 
+    /// KVM sessions ask only the `host` expansions, without `query-cpu-definitions` (a light host
+    /// capture: QEMU answers the definitions of every model under KVM, which costs it a CPU
+    /// instance per model, and a light record keeps none of them).
+    public var hostExpansionsOnly = false
+
     /// KVM sessions record only what does not depend on the host (for release snapshots): the
     /// named models' definitions and full expansions without the host's `vendor`, no
     /// `unavailable-features`, no `host`/`max`, no host fingerprint; plus, per binary, the features

@@ -36,6 +36,10 @@ public struct Harvester: Sendable {
     /// A progress report: sessions done, sessions in all, the session just finished.
     public typealias Progress = @Sendable (_ done: Int, _ total: Int, _ session: SessionKey) -> Void
 
+    /// Work run while the sessions run, given the snapshot so far (binaries and machine types, no
+    /// sessions yet); the harvest returns once both are done, and throws what it throws.
+    public typealias Alongside = @Sendable (_ skeleton: Snapshot) async throws -> Void
+
     /// The options of this harvester.
     public var options: HarvestOptions
     /// Where diagnostics go.
@@ -49,7 +53,7 @@ public struct Harvester: Sendable {
     }
 
     /// Runs the harvest.
-    public func run(progress: Progress? = nil) async throws -> Result {
+    public func run(progress: Progress? = nil, alongside: Alongside? = nil) async throws -> Result {
         var options = self.options
         var manifest: RecordingManifest?
         if let replay = options.replayDirectory {
@@ -59,10 +63,12 @@ public struct Harvester: Sendable {
             if options.modelGlobs.isEmpty { options.modelGlobs = recorded.modelGlobs }
             manifest = recorded
         }
-        return try await Harvester(options: options, logger: logger).harvest(replaying: manifest, progress: progress)
+        return try await Harvester(options: options, logger: logger).harvest(replaying: manifest, progress: progress,
+                                                                             alongside: alongside)
     }
 
-    private func harvest(replaying manifest: RecordingManifest?, progress: Progress?) async throws -> Result {
+    private func harvest(replaying manifest: RecordingManifest?, progress: Progress?,
+                         alongside: Alongside?) async throws -> Result {
         let clock = ContinuousClock()
         let started = clock.now
         for accel in options.accelerators where !["kvm", "tcg"].contains(accel) {
@@ -144,7 +150,10 @@ public struct Harvester: Sendable {
             }
         }
 
+        let skeleton = snapshot
+        async let besides: Void = Self.run(alongside, skeleton)
         let outcomes = await runSessions(jobs, host: host, refused: refused, provider: provider, progress: progress)
+        try await besides
         var failures: [String] = []
         var newlyRefused: [String: String] = [:]
         for outcome in outcomes {
@@ -188,6 +197,10 @@ public struct Harvester: Sendable {
         return Result(snapshot: snapshot, stats: stats)
     }
 
+    private static func run(_ alongside: Alongside?, _ skeleton: Snapshot) async throws {
+        try await alongside?(skeleton)
+    }
+
     enum SessionOutcome: Sendable {
         case probed(SessionProbe)
         case refused(SessionKey, String)
@@ -200,6 +213,7 @@ public struct Harvester: Sendable {
         let extraArguments = options.extraArguments
         let expansionTypes = options.expansionTypes
         let hostIndependent = options.kvmModelsOnly
+        let hostOnly = options.hostExpansionsOnly
         let logger = self.logger
         let width = max(1, options.jobs)
         let cache = ExpansionCache()
@@ -215,7 +229,8 @@ public struct Harvester: Sendable {
                         let probe = try await SessionProbe.run(key: key, binary: binary, host: host,
                                                                modelGlobs: modelGlobs, cache: cache,
                                                                extraArguments: extraArguments, expansionTypes: expansionTypes,
-                                                               hostIndependent: hostIndependent, provider: provider)
+                                                               hostIndependent: hostIndependent, hostOnly: hostOnly,
+                                                               provider: provider)
                         return (i, .probed(probe))
                     } catch let error as QMPError {
                         if error.code == .processExited, error.beforeGreeting,

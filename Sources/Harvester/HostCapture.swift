@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import QMP
 import SnapshotStore
@@ -67,24 +68,45 @@ public struct HostCapture: Sendable {
         // A light record: only the host model; each model's definition comes from the release snapshot.
         options.modelGlobs = ["host"]
         options.replaySkipsUnasked = true
-        var result = try await Harvester(options: options, logger: logger).run(progress: progress)
+        options.hostExpansionsOnly = true
+        // Probe sessions QEMU refused to start are kept in the manifest, like refused harvest sessions.
+        let recorded = try options.replayDirectory.map { try RecordingManifest.read(from: $0).refused } ?? [:]
+        let early = EarlyRun()
+        // Live, the probes need only the machine type they run on: they run while the machine-type
+        // sessions do (they mostly wait on QEMU starting). A replay runs them after, as recorded.
+        let live = options
+        let probeAlongside: Harvester.Alongside = { skeleton in
+            guard let binary = skeleton.binaries.first,
+                  let machine = RealizeProbe.expectedMachine(binary: binary.name, machines: skeleton.machines,
+                                                             globs: live.machineGlobs) else { return }
+            var probe = HostCapture.probe(skeleton, binary: binary.name, options: live, recorded: recorded)
+            probe.chosenMachine = machine
+            let findings = try await probe.run()
+            early.value.withLock { $0 = ProbeRun(machine: machine, probe: probe, findings: findings) }
+        }
+        let alongside = options.replayDirectory == nil ? probeAlongside : nil
+        var result = try await Harvester(options: options, logger: logger).run(progress: progress, alongside: alongside)
         guard let binary = result.snapshot.binaries.first, binary.accelerators.contains("kvm") else {
             throw HarvestError(.noKVM, "QEMU cannot use KVM here: no host record")
         }
-        // Probe sessions QEMU refused to start are kept in the manifest, like refused harvest sessions.
-        let recorded = try options.replayDirectory.map { try RecordingManifest.read(from: $0).refused } ?? [:]
-        var probe = RealizeProbe(snapshot: result.snapshot, binary: binary.name,
-                                 executable: options.binaries.first ?? binary.name,
-                                 extraArguments: options.extraArguments, provider: options.sessionProvider,
-                                 recordedRefusals: recorded)
-        if let dir = options.replayDirectory {
-            // A recording made before the runtime probe existed cannot replay it (nor the realize
-            // probe on its new base): the record then says it was not probed.
-            let name = "\(binary.name)/\(RuntimeProbe.sessionName)"
-            let file = (dir as NSString).appendingPathComponent(name + ".replies")
-            probe.probeRuntime = recorded[name] != nil || FileManager.default.fileExists(atPath: file)
+        var sequential = Self.probe(result.snapshot, binary: binary.name, options: options, recorded: recorded)
+        let run: ProbeRun
+        if let done = early.value.withLock({ $0 }), done.machine == sequential.machine {
+            run = done
+        } else {
+            // Replaying, or the machine type chosen ahead did not start: probe now.
+            if let dir = options.replayDirectory {
+                // A recording made before the runtime probe existed cannot replay it (nor the realize
+                // probe on its new base): the record then says it was not probed.
+                let name = "\(binary.name)/\(RuntimeProbe.sessionName)"
+                let file = (dir as NSString).appendingPathComponent(name + ".replies")
+                sequential.probeRuntime = recorded[name] != nil || FileManager.default.fileExists(atPath: file)
+            }
+            let findings = try await sequential.run()
+            run = ProbeRun(machine: sequential.machine ?? "", probe: sequential, findings: findings)
         }
-        let findings = try await probe.run()
+        let findings = run.findings
+        let probe = run.probe
         result.snapshot.meta.extra[HostRecordKeys.format] = HostRecordKeys.light
         if let extra = findings.extra {
             result.snapshot.meta.hostExtraFeatures = extra
@@ -99,5 +121,24 @@ public struct HostCapture: Sendable {
         try RecordingManifest.addRefusals(probe.refusals, in: options.recordDirectory)
         return result
     }
-}
 
+    /// One run of the runtime and realize probes.
+    private struct ProbeRun: Sendable {
+        var machine: String
+        var probe: RealizeProbe
+        var findings: RealizeProbe.Findings
+    }
+
+    /// Where the probes run alongside the sessions leave their result.
+    private final class EarlyRun: Sendable {
+        let value = Mutex<ProbeRun?>(nil)
+    }
+
+    /// The probes of `binary`, on the machine type `snapshot` leads to.
+    private static func probe(_ snapshot: Snapshot, binary: String, options: HarvestOptions,
+                              recorded: [String: String]) -> RealizeProbe {
+        RealizeProbe(snapshot: snapshot, binary: binary, executable: options.binaries.first ?? binary,
+                     extraArguments: options.extraArguments, provider: options.sessionProvider,
+                     recordedRefusals: recorded)
+    }
+}

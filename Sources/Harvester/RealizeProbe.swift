@@ -21,6 +21,8 @@ struct RealizeProbe: Sendable {
     var recordedRefusals: [String: String] = [:]
     /// Whether to run the runtime and realize probes (false replaying a recording that predates them).
     var probeRuntime = true
+    /// The machine type to realize on, chosen before the sessions ran (probing alongside them).
+    var chosenMachine: String?
     /// QEMU starts and refusals of both probes (one ``run()`` per probe).
     let log = ProbeLog()
     /// Sessions QEMU refused to start or aborted: session name → QEMU's message.
@@ -31,11 +33,20 @@ struct RealizeProbe: Sendable {
     /// The machine type the CPU is realized on: the default one, else the first harvested; when only
     /// `none` was harvested (x86 `-machine none` runs no vCPU), the binary's default machine type.
     var machine: String? {
+        if let chosenMachine { return chosenMachine }
         let ok = Set(snapshot.sessions.filter { $0.key.binary == binary && $0.status == "ok" }.map(\.key.machine))
         let machines = snapshot.machines.filter { $0.binary == binary && ok.contains($0.name) && $0.name != "none" }
         if let chosen = machines.first(where: { $0.isDefault }) ?? machines.first { return chosen.name }
         guard ok.contains("none") else { return nil }
         return snapshot.machines.first { $0.binary == binary && $0.isDefault }?.name
+    }
+
+    /// The machine type ``machine`` will pick once the sessions of `machines` have run, assuming
+    /// each starts: the default one, else the first that is not `none`, else the binary's default.
+    static func expectedMachine(binary: String, machines: [MachineRecord], globs: [String]) -> String? {
+        let binaryMachines = machines.filter { $0.binary == binary }.sorted { $0.name < $1.name }
+        let wanted = binaryMachines.filter { Glob.matches($0, any: globs) && $0.name != "none" }
+        return (wanted.first { $0.isDefault } ?? wanted.first ?? binaryMachines.first { $0.isDefault })?.name
     }
 
     /// What the probes found: features supported but not auto-enabled, features offered but refused

@@ -16,7 +16,7 @@ struct SessionProbe: Sendable {
     static func run(key: SessionKey, binary: BinaryFile, host: HostRecord?, modelGlobs: [String],
                     cache: ExpansionCache, extraArguments: [String] = [],
                     expansionTypes: [String] = ["full", "static"], hostIndependent: Bool = false,
-                    provider: any QMPSessionProvider) async throws -> SessionProbe {
+                    hostOnly: Bool = false, provider: any QMPSessionProvider) async throws -> SessionProbe {
         // Host-independent KVM rows: named models only, full expansions without the host's vendor.
         let independent = hostIndependent && key.accel == "kvm"
         let expansionTypes = independent ? expansionTypes.filter { $0 == "full" } : expansionTypes
@@ -29,7 +29,10 @@ struct SessionProbe: Sendable {
             var probe = SessionProbe(session: SessionRecord(key: key, host: key.accel == "kvm" && !independent ? host : nil))
             var unsupported: [String] = []
             var names: [String] = []
-            switch try await client.attempt("query-cpu-definitions") {
+            // A light host capture: only `host`, which every KVM target has; its definition is not kept.
+            let askDefinitions = !(hostOnly && key.accel == "kvm")
+            if !askDefinitions { names = ["host"] }
+            switch askDefinitions ? try await client.attempt("query-cpu-definitions") : .success(.array([])) {
             case .success(let defs):
                 for d in defs.arrayValue ?? [] {
                     guard let name = d["name"]?.stringValue, Glob.matches(name, any: modelGlobs),

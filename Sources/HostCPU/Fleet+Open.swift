@@ -33,7 +33,8 @@ extension Fleet {
     ///   of different QEMU versions or architectures (or not of `version` when given), or a host
     ///   lacks the machine type.
     public static func open(paths: [String], extra: [HostRecordFile] = [], machine: String?,
-                            version: String? = nil, keepGoing: Bool = false) throws -> Opened {
+                            version: String? = nil, keepGoing: Bool = false,
+                            releases: ReleaseSnapshots = .shared) throws -> Opened {
         enum Entry: Sendable {
             case scan(HostRecordScan.Summary, unit: Int)
             case record(Whole)
@@ -47,7 +48,7 @@ extension Fleet {
                 if let scan = try HostRecordScan.read(path: path, machine: machine) {
                     return .scan(scan.summary, unit: registry.unit(for: scan, position: position))
                 }
-                return .record(Whole(try HostRecordFile(path: path), machine: machine))
+                return .record(Whole(try HostRecordFile(path: path, releases: releases), machine: machine))
             } catch {
                 return .unreadable(.init(path: path, error: error))
             }
@@ -81,7 +82,7 @@ extension Fleet {
         // Each distinct host read whole once.
         let opened = try ParallelMap.run(representatives) { s -> Result<(HostProfile, HostRecordFile), FleetOpenError> in
             do {
-                let r = try HostRecordFile(path: s.path)
+                let r = try HostRecordFile(path: s.path, releases: releases)
                 return .success((try r.profile(machine: s.machine), r))
             } catch {
                 return .failure(FleetOpenError(error))

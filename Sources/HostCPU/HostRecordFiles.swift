@@ -68,10 +68,11 @@ public struct HostRecordFiles: Sendable {
     ///
     /// - Throws: what ``paths(files:directories:)`` throws; files that exist but are not host
     ///   records are not errors here: they are in ``unreadable``.
-    public static func open(files: [String], directories: [String]) throws(HostCPUError) -> HostRecordFiles {
+    public static func open(files: [String], directories: [String],
+                            releases: ReleaseSnapshots = .shared) throws(HostCPUError) -> HostRecordFiles {
         let outcomes = ParallelMap.run(try paths(files: files, directories: directories)) { path -> (HostRecordFile?, Unreadable?) in
             do {
-                return (try HostRecordFile(path: path), nil)
+                return (try HostRecordFile(path: path, releases: releases), nil)
             } catch {
                 return (nil, Unreadable(path: path, error: error))
             }

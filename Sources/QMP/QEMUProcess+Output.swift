@@ -14,7 +14,7 @@ extension QEMUProcess {
     /// passes; it is always reaped before this returns.
     /// - Throws: ``QMPError`` (`launchFailed`, `timeout`, or `processExited` for a non-zero exit).
     public static func output(executable: String, arguments: [String], timeout: Duration = .seconds(30)) async throws -> String {
-        let (exe, args) = setprivPath.map { ($0, ["--pdeathsig", "KILL", "--", executable] + arguments) } ?? (executable, arguments)
+        let (exe, args) = tiedToThisProcess(executable, arguments)
         let result: Collected
         do {
             result = try await withThrowingTaskGroup(of: Collected?.self) { group in

@@ -13,7 +13,8 @@ import SystemPackage
 /// ``withSession(executable:arguments:timeout:body:)`` is the only way in: the QEMU process
 /// exists only for the duration of the body and is killed and reaped on every path (success,
 /// error reply, timeout, garbage output, crash, cancellation). When `setpriv` is available the
-/// process also gets `PR_SET_PDEATHSIG=SIGKILL`, so it cannot outlive a killed harvester.
+/// process also gets `PR_SET_PDEATHSIG=SIGKILL`, so it cannot outlive a killed harvester
+/// (``tiedToThisProcess(_:_:)``).
 public enum QEMUProcess {
     /// How the session ended when QEMU did not behave.
     public struct Termination: Sendable, CustomStringConvertible {
@@ -53,10 +54,7 @@ public enum QEMUProcess {
         let fd = open(errFile, O_CREAT | O_RDWR | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw QMPError(.launchFailed, "cannot create \(errFile)") }
         defer { unlink(errFile) }
-        var (exe, args) = (executable, arguments)
-        if let setpriv = setprivPath {
-            (exe, args) = (setpriv, ["--pdeathsig", "KILL", "--", executable] + arguments)
-        }
+        let (exe, args) = tiedToThisProcess(executable, arguments)
         let watchdog = Watchdog()
         let outcome: ExecutionResult<Result<R, QMPError>, SequenceOutput, FileDescriptorOutput>
         do {
@@ -132,6 +130,19 @@ public enum QEMUProcess {
         guard let data = FileManager.default.contents(atPath: path) else { return "" }
         let text = String(decoding: data.suffix(2048), as: UTF8.self)
         return text.split(whereSeparator: \.isNewline).suffix(8).joined(separator: " | ")
+    }
+
+    /// The command that runs `executable` so that it dies with this process: `setpriv
+    /// --pdeathsig KILL`, then a `/bin/sh` that goes on to `exec` it only if this process is
+    /// still its parent (this process may have died before the death signal was armed; the
+    /// orphan then exits 125 instead of starting QEMU). Unchanged when `setpriv` is missing.
+    static func tiedToThisProcess(_ executable: String, _ arguments: [String]) -> (String, [String]) {
+        guard let setpriv = setprivPath else { return (executable, arguments) }
+        guard FileManager.default.isExecutableFile(atPath: "/bin/sh") else {
+            return (setpriv, ["--pdeathsig", "KILL", "--", executable] + arguments)
+        }
+        let check = "[ \"$PPID\" = \(getpid()) ] || exit 125; exec \"$0\" \"$@\""
+        return (setpriv, ["--pdeathsig", "KILL", "--", "/bin/sh", "-c", check, executable] + arguments)
     }
 
     static let setprivPath: String? = {

@@ -1,13 +1,15 @@
 import Foundation
 import GRDB
 import QMP
+import Synchronization
 
 /// Writes a ``Snapshot`` to an SQLite file, atomically and reproducibly.
 ///
 /// The snapshot is built in an in-memory database with natural-key ordering and
 /// content-derived ids, then `VACUUM INTO` a temporary file beside the destination, which is
 /// fsynced and renamed into place (the directory is then fsynced, best effort): a reader never
-/// sees a half-written file, and the same snapshot always gives the same bytes.
+/// sees a half-written file, and the same snapshot always gives the same bytes. Temp files of
+/// writers that were killed are removed by the first write of a process into the same directory.
 public struct SnapshotWriter {
     /// Creates a writer.
     public init() {}
@@ -24,28 +26,44 @@ public struct SnapshotWriter {
                 return .commit
             }
         }
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        let temp = (dir as NSString).appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UUID().uuidString.prefix(8))")
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if Self.cleanedDirectories.withLock({ $0.insert(dir).inserted }) {
+            // Once per directory and process: a fleet of host records is written into one directory.
+            SnapshotTempFile.removeStale(in: dir)
+        }
+        let temp = try SnapshotTempFile(for: path)
         do {
-            try db.inDatabase { db in try db.execute(sql: "VACUUM INTO ?", arguments: [temp]) }
+            Self.testDelay()
+            try db.inDatabase { db in try db.execute(sql: "VACUUM INTO ?", arguments: [temp.path]) }
             if snapshot.meta.extra[HostRecordKeys.format] != nil {
                 // Host records are small and many (a fleet): 1 KiB pages waste less than SQLite's 4 KiB.
-                try DatabaseQueue(path: temp).writeWithoutTransaction { db in
+                try DatabaseQueue(path: temp.path).writeWithoutTransaction { db in
                     try db.execute(sql: "PRAGMA page_size = 1024")
                     try db.execute(sql: "VACUUM")
                 }
             }
-            try Self.sync(temp, path: path)
-            guard rename(temp, path) == 0 else {
+            try Self.sync(temp.path, path: path)
+            Self.testDelay()
+            guard rename(temp.path, path) == 0 else {
                 throw SnapshotError(.cannotWrite, path: path, String(cString: strerror(errno)))
             }
             try? Self.sync(dir.isEmpty ? "." : dir, path: path)
         } catch {
-            unlink(temp)
+            temp.remove()
             if let error = error as? SnapshotError { throw error }
             throw SnapshotError(.cannotWrite, path: path, "\(error)")
         }
+    }
+
+    /// The directories this process has removed stale temp files from.
+    private static let cleanedDirectories = Mutex<Set<String>>([])
+
+    /// Test-only: `QCPU_TEST_WRITE_DELAY=MS` sleeps MS milliseconds after the temp file is
+    /// created and again before it is renamed, so tests can kill a writer mid-write.
+    private static func testDelay() {
+        guard let text = ProcessInfo.processInfo.environment["QCPU_TEST_WRITE_DELAY"],
+              let ms = UInt32(text), ms > 0 else { return }
+        usleep(min(ms, 60_000) * 1000)
     }
 
     /// Flushes a file (or directory) to disk, so a rename never exposes unwritten data.

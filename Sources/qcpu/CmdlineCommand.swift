@@ -42,7 +42,7 @@ struct CmdlineCommand: AsyncParsableCommand {
             let sets: ModelFeatureSets
             var target: Set<String>
             if hosts.given {
-                let records = try await hosts.load(machine: machine)
+                let records = try await hosts.load(machine: machine, snapshots: query.snapshots)
                 guard records.count == 1 else { throw ValidationError("cmdline takes one host") }
                 let profile = try records[0].profile(machine: machine)
                 sets = profile.modelSets

@@ -27,9 +27,11 @@ struct ExportDomcapsCommand: AsyncParsableCommand {
 
     @OptionGroup var hosts: HostOptions
 
+    @OptionGroup var releases: ReleaseSnapshotOptions
+
     func run() async throws {
         try await reportingErrors {
-            let records = try await hosts.load(machine: machine)
+            let records = try await hosts.load(machine: machine, snapshots: releases.snapshots)
             guard records.count == 1 else { throw ValidationError("libvirt-domcaps describes one host; give one --host") }
             print(try DomainCapabilities(record: records[0], profile: try records[0].profile(machine: machine)).xml())
         }

@@ -92,6 +92,8 @@ struct HostShowCommand: AsyncParsableCommand {
 
     @OptionGroup var hosts: HostOptions
 
+    @OptionGroup var releases: ReleaseSnapshotOptions
+
     @Option(help: ArgumentHelp("Machine type or alias (default: the binary's default).", valueName: "machine"))
     var machine: String?
 
@@ -100,7 +102,7 @@ struct HostShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let records = try await hosts.load(machine: machine, noting: false)
+            let records = try await hosts.load(machine: machine, noting: false, snapshots: releases.snapshots)
             var json: [JSONValue] = []
             for r in records {
                 let p = try r.profile(machine: machine)

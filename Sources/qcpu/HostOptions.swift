@@ -31,17 +31,19 @@ struct HostOptions: ParsableArguments {
     /// question, or with `--keep-going` is skipped with a note on stderr. Notes on stderr when
     /// records take their models from another version of their series, unless `noting` is
     /// false (`host show` prints them).
-    func load(version: String? = nil, machine: String? = nil, noting: Bool = true) async throws -> [HostRecordFile] {
+    func load(version: String? = nil, machine: String? = nil, noting: Bool = true,
+              snapshots: [String] = []) async throws -> [HostRecordFile] {
         // Each open record holds a file descriptor: a big directory needs more than the usual 1024.
         Self.raiseDescriptorLimit()
-        let opened = try HostRecordFiles.open(files: hosts.filter { $0 != "local" }, directories: hostDirs)
+        let opened = try HostRecordFiles.open(files: hosts.filter { $0 != "local" }, directories: hostDirs,
+                                             releases: Self.releases(snapshots))
         if keepGoing {
             if let skipped = opened.skippedNote { note("qcpu: \(skipped)") }
         } else {
             try opened.requireAllRead()
         }
         var records = opened.records
-        if hosts.contains("local") { records.append(try await Self.captureLocal(machine: machine)) }
+        if hosts.contains("local") { records.append(try await Self.captureLocal(machine: machine, releases: Self.releases(snapshots))) }
         if records.isEmpty, let error = opened.unreadableError { throw error }
         if records.isEmpty, !hostDirs.isEmpty {
             throw HostCPUError(.noHosts, "no host records in \(hostDirs.joined(separator: ", "))")
@@ -57,10 +59,11 @@ struct HostOptions: ParsableArguments {
     /// The named hosts on `machine`, identical hosts grouped (each distinct host computed once;
     /// light records read from their pages). A file that is not a host record fails the
     /// question, or with `--keep-going` is skipped with a note on stderr.
-    func fleet(version: String? = nil, machine: String?) async throws -> Fleet {
+    func fleet(version: String? = nil, machine: String?, snapshots: [String] = []) async throws -> Fleet {
         let paths = try HostRecordFiles.paths(files: hosts.filter { $0 != "local" }, directories: hostDirs)
-        let local = hosts.contains("local") ? [try await Self.captureLocal(machine: machine)] : []
-        let opened = try Fleet.open(paths: paths, extra: local, machine: machine, version: version, keepGoing: keepGoing)
+        let local = hosts.contains("local") ? [try await Self.captureLocal(machine: machine, releases: Self.releases(snapshots))] : []
+        let opened = try Fleet.open(paths: paths, extra: local, machine: machine, version: version, keepGoing: keepGoing,
+                                    releases: Self.releases(snapshots))
         if let skipped = opened.skippedNote { note("qcpu: \(skipped)") }
         Self.noteOtherReleases(opened.releases)
         guard let fleet = opened.fleet else {
@@ -70,6 +73,12 @@ struct HostOptions: ParsableArguments {
                 : "no host records in \(hostDirs.joined(separator: ", "))")
         }
         return fleet
+    }
+
+    /// Where light records find their release snapshots: the `--snapshot` files when given,
+    /// else the search path.
+    static func releases(_ snapshots: [String]) -> ReleaseSnapshots {
+        snapshots.isEmpty ? .shared : ReleaseSnapshots(locator: SnapshotLocator(explicitFiles: snapshots, executable: executablePath()))
     }
 
     /// Raises the soft limit of open files to the hard limit (as Go programs do at start).
@@ -109,7 +118,7 @@ struct HostOptions: ParsableArguments {
 
     /// Captures this host (every machine type, or just `machine`: a name or an alias) into a
     /// temporary file that is removed once opened.
-    static func captureLocal(machine: String? = nil) async throws -> HostRecordFile {
+    static func captureLocal(machine: String? = nil, releases: ReleaseSnapshots = .shared) async throws -> HostRecordFile {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qcpu-host-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -119,7 +128,7 @@ struct HostOptions: ParsableArguments {
         let result = try await HostCapture(options: options).run()
         let path = dir + "/local.sqlite"
         try SnapshotWriter().write(result.snapshot, to: path)
-        return try HostRecordFile(path: path)
+        return try HostRecordFile(path: path, releases: releases)
     }
 
     /// The profiles of `records` on `machine`.
@@ -136,11 +145,23 @@ struct HostQuestionOptions: ParsableArguments {
 
     @OptionGroup var hosts: HostOptions
 
+    @OptionGroup var releases: ReleaseSnapshotOptions
+
     @Option(help: "Output format.")
     var format: OutputFormat = .table
 
     /// Every named host on the machine type, identical hosts grouped.
     func fleet() async throws -> Fleet {
-        try await hosts.fleet(machine: machine)
+        try await hosts.fleet(machine: machine, snapshots: releases.snapshots)
     }
+}
+
+/// `--snapshot FILE`: where light host records find their models, for host questions that have no
+/// other snapshot option.
+struct ReleaseSnapshotOptions: ParsableArguments {
+    @Option(name: .customLong("snapshot"),
+            help: ArgumentHelp("Take the models of light host records from this snapshot file instead of the search path (repeatable).",
+                               valueName: "file"),
+            completion: .file(extensions: ["sqlite"]))
+    var snapshots: [String] = []
 }

@@ -71,7 +71,7 @@ struct ModelsCommand: AsyncParsableCommand {
     /// `models --host`: usable or not, with blockers, per host.
     func runForHosts() async throws {
         try await reportingErrors {
-            let fleet = try await hosts.fleet(version: query.qemuVersion, machine: session.machine)
+            let fleet = try await hosts.fleet(version: query.qemuVersion, machine: session.machine, snapshots: query.snapshots)
             if fleet.hostCount > 1 && !perHost { return printFleet(FleetModels(fleet)) }
             let profiles = fleet.profiles
             switch query.format {
