@@ -71,8 +71,8 @@ public struct LibvirtReplies: Sendable {
                 throw bad("object \(2 * i + 2) is not a reply (neither return nor error)")
             }
             guard e.reply["id"] == e.command["id"] else {
-                let reply = InputExcerpt.of(e.reply["id"]?.canonicalText ?? "none", limit: 40)
-                let command = InputExcerpt.of(e.command["id"]?.canonicalText ?? "none", limit: 40)
+                func shown(_ id: JSONValue?) -> String { id.map { InputExcerpt.quoted($0.stringValue ?? $0.canonicalText, limit: 40) } ?? "none" }
+                let reply = shown(e.reply["id"]), command = shown(e.command["id"])
                 throw bad("object \(2 * i + 2): reply id \(reply) does not match command id \(command)")
             }
         }

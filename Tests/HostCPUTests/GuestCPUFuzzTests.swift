@@ -86,6 +86,13 @@ import Testing
             #expect(error.message.hasSuffix(": more than 4096 features"))
             #expect(error.message.hasPrefix("\"qemu64,+pni,+pni"))
         }
+        // Names are QEMU's: printable ASCII without spaces or commas, in both forms.
+        for text in ["qemu64,+a b", "qemu64,-rtm\u{0}", "qemu64,x\ty=on", "<cpu><model>qemu64</model><feature name='a b'/></cpu>",
+                     "<cpu><model>qem u64</model></cpu>", "caf\u{E9},+pni"] {
+            do { _ = try GuestCPU.parse(text); Issue.record("\(text) read") } catch {
+                #expect(error.message.hasSuffix("is not a CPU model or feature name (printable ASCII, no spaces or commas)"), "\(error)")
+            }
+        }
         let huge = String(repeating: "x", count: GuestCPU.maxLength + 1)
         do { _ = try GuestCPU.parse(huge); Issue.record("accepted") } catch {
             #expect(error.message == "a guest CPU of 4194305 bytes: longer than the limit of 4194304")

@@ -97,4 +97,19 @@ import Testing
         #expect(dup.description.hasSuffix("query-cpu-definitions of the kvm phase lists model \"caf\\u{e9}\" twice")
                 || dup.description.hasSuffix("query-cpu-definitions of the kvm phase lists model \"cafe\\u{301}\" twice"), "\(dup)")
     }
+
+    /// What libFuzzer found: file strings reached messages raw (a DEL byte in an id), and an arch
+    /// that is no target name would name the binary.
+    @Test func fileStringsInMessagesAreExcerpted() throws {
+        var o = Self.objects(Self.riscv)
+        o[2] = o[2].replacingOccurrences(of: "\"libvirt-2\"", with: "\"lib\\u007firt-2\"")
+        do { _ = try LibvirtReplies(parsing: Array(o.joined(separator: "\n\n").utf8), file: "x.replies"); Issue.record("read") } catch {
+            #expect(error.description == #"x.replies: object 4: reply id "libvirt-2" does not match command id "lib\u{7f}irt-2""#)
+        }
+        var arch = Self.objects(Self.riscv)
+        arch[5] = arch[5].replacingOccurrences(of: "\"riscv64\"", with: "\"riscv64\\n../x\"")
+        do { _ = try LibvirtReplies(parsing: Array(arch.joined(separator: "\n\n").utf8), file: "x.replies"); Issue.record("read") } catch {
+            #expect(error.description == #"x.replies: query-target's arch "riscv64\n../x" is not a QEMU target name"#)
+        }
+    }
 }

@@ -29,7 +29,7 @@ import Testing
         let cases: [(String, String)] = [
             (unclosed, "the <cpu> XML is not well-formed: line 1: elements nested deeper than 32"),
             (binary, "the guest CPU file is not text (binary data or not UTF-8)"),
-            (junk, #"only boolean features can be compared (on/off)"#),
+            (junk, "is not a CPU model or feature name (printable ASCII, no spaces or commas)"),
             (fifo, "a FIFO, not a file"),
             (dir, "a directory, not a file"),
         ]
