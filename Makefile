@@ -17,6 +17,9 @@ TEST_DEBS  := $(BUILD_DEBS) qemu-system-x86 qemu-system-arm qemu-system-misc qem
               libvirt-daemon-system libvirt-clients
 
 QCPU_RELEASE := .build/release/qcpu
+# Release builds link Swift's runtime and Foundation statically: qcpu starts in a third of the time
+# (docs/benchmarks.md, "Static or dynamic"); libc, libstdc++ and SQLite stay Debian's shared ones.
+RELEASE_FLAGS := -c release --static-swift-stdlib
 
 .PHONY: all build release deps build-deps qemu-backports qemu-releases libvirt-source test demo snapshots snapshot-files snapshot-sums snapshot-release bench fixtures release-fixtures man install install-check clean
 
@@ -41,7 +44,7 @@ build: build-deps
 	$(SWIFT) build
 
 release: build-deps
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 # The main job on the shipped snapshot: no QEMU needed.
 demo: release
