@@ -17,8 +17,11 @@ TEST_DEBS  := $(BUILD_DEBS) qemu-system-x86 qemu-system-arm qemu-system-misc qem
               libvirt-daemon-system libvirt-clients
 
 QCPU_RELEASE := .build/release/qcpu
+# Release builds link Swift's runtime and Foundation statically: qcpu starts in a third of the time
+# (docs/benchmarks.md, "Static or dynamic"); libc, libstdc++ and SQLite stay Debian's shared ones.
+RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: all build release deps build-deps qemu-backports libvirt-source test demo snapshots bench fuzz fixtures man install install-check clean
+.PHONY: all build release deps build-deps qemu-backports qemu-releases libvirt-source test demo snapshots snapshot-files snapshot-sums snapshot-release bench fuzz fixtures release-fixtures man install install-check clean
 
 all: build
 
@@ -41,7 +44,7 @@ build: build-deps
 	$(SWIFT) build
 
 release: build-deps
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 # The main job on the shipped snapshot: no QEMU needed.
 demo: release
@@ -67,20 +70,43 @@ test: deps qemu-backports libvirt-source
 fuzz: build-deps
 	SWIFT=$(SWIFT) scripts/fuzz.sh
 
-# Regenerate the shipped snapshot. SOURCE_DATE_EPOCH is the QEMU binary's mtime (the
-# package's build time), so any machine with the same QEMU packages writes the same bytes.
-# x86_64 also gets host-independent KVM rows of its named models (--kvm-models): light host
-# records take each model's KVM definition from them; that needs a usable /dev/kvm (any vendor).
+# Regenerate the shipped snapshots, one QEMU release at a time, niced, and check that every file is
+# byte for byte the committed one (Snapshots/SHA256SUMS). SOURCE_DATE_EPOCH is the QEMU binary's mtime
+# (the package's build time), so any machine with the same QEMU packages writes the same bytes.
+# 7.2.22 (installed) and 10.0.2 (bookworm-backports) also get host-independent KVM rows of their named
+# models (--kvm-models): light host records take each model's KVM definition from them; that needs a
+# usable /dev/kvm (any vendor). The releases of other suites (RELEASES: bullseye's 5.2, trixie's 10.0.13,
+# sid's 11.1.3) are fetched once into vendor/qemu-releases (scripts/fetch-qemu-release.sh) and harvested
+# TCG only through their own loader and libraries (scripts/harvest-release.sh).
+# After a deliberate change of the bytes (a new schema): `make snapshot-sums` regenerates every file
+# and rewrites SHA256SUMS; `make snapshot-release RELEASE=11.1.3` regenerates one release.
 KVM_MODELS := --accel kvm --kvm-models
-snapshots: release
+RELEASES   := 5.2 10.0.13 11.1.3
+NICE       := nice -n 10
+snapshots: snapshot-files
+	cd Snapshots && sha256sum -c SHA256SUMS
+
+snapshot-sums: snapshot-files
+	cd Snapshots && sha256sum *.sqlite > SHA256SUMS
+	cat Snapshots/SHA256SUMS
+
+snapshot-files: release
 	@[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "make snapshots needs a usable /dev/kvm (KVM rows of named models)"; exit 1; }
-	SOURCE_DATE_EPOCH=$$(stat -c %Y $(QEMU_X86)) $(QCPU_RELEASE) harvest --accel tcg $(KVM_MODELS) \
+	SOURCE_DATE_EPOCH=$$(stat -c %Y $(QEMU_X86)) $(NICE) $(QCPU_RELEASE) harvest --accel tcg $(KVM_MODELS) \
 	  $(foreach b,$(SNAPSHOT_BINARIES),--qemu $(b)) -o $(SNAPSHOT)
 	$(QCPU_RELEASE) validate $(SNAPSHOT)
 	$(MAKE) qemu-backports
-	SOURCE_DATE_EPOCH=$$(stat -c %Y $(QEMU10)) $(QCPU_RELEASE) harvest --accel tcg $(KVM_MODELS) --qemu $(QEMU10) \
+	SOURCE_DATE_EPOCH=$$(stat -c %Y $(QEMU10)) $(NICE) $(QCPU_RELEASE) harvest --accel tcg $(KVM_MODELS) --qemu $(QEMU10) \
 	  --qemu-arg -L --qemu-arg vendor/qemu-backports/usr/share/qemu -o $(SNAPSHOT10)
 	$(QCPU_RELEASE) validate $(SNAPSHOT10)
+	for r in $(RELEASES); do scripts/harvest-release.sh $$r $(QCPU_RELEASE) Snapshots || exit 1; done
+
+snapshot-release: release
+	scripts/harvest-release.sh $(RELEASE) $(QCPU_RELEASE) Snapshots
+
+# Fetch the QEMU releases of the other suites (once; make snapshots does it too).
+qemu-releases:
+	for r in $(RELEASES); do scripts/fetch-qemu-release.sh $$r || exit 1; done
 
 # Re-record the transcripts the unit tests replay (real QEMU conversations).
 fixtures: release
@@ -103,6 +129,10 @@ fixtures: release
 	  $(QCPU_RELEASE) harvest --libvirt-probe --qemu $(QEMU_X86) --qemu /usr/bin/qemu-system-riscv64 \
 	    --record Tests/QCPUTestSupport/Fixtures/libvirt -o /tmp/qcpu-fixture-libvirt.sqlite; \
 	else echo "no usable /dev/kvm: Fixtures/libvirt kept as recorded"; fi
+
+# Re-record the small transcripts of the other suites' releases (x86_64, two machine types, three models).
+release-fixtures: release
+	for r in $(RELEASES); do scripts/record-release-fixtures.sh $$r $(QCPU_RELEASE) || exit 1; done
 
 # OLD_QCPU: an older qcpu build (e.g. of 686efa9, before light host records) for the capture rows.
 bench: deps release

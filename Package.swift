@@ -11,8 +11,10 @@ let package = Package(
         .library(name: "Harvester", targets: ["Harvester"]),
         .library(name: "CPUQuery", targets: ["CPUQuery"]),
         .library(name: "CPUDiff", targets: ["CPUDiff"]),
+        .library(name: "CPUHistory", targets: ["CPUHistory"]),
         .library(name: "HostCPU", targets: ["HostCPU"]),
         .library(name: "LibvirtImport", targets: ["LibvirtImport"]),
+        .library(name: "Exports", targets: ["Exports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,12 +51,18 @@ let package = Package(
             name: "HostCPU",
             dependencies: ["QMP", "SnapshotStore", "CPUQuery"]),
         .target(
+            name: "Exports",
+            dependencies: ["QMP", "SnapshotStore", "CPUQuery", "HostCPU", "LibvirtImport"]),
+        .target(
             name: "CPUDiff",
             dependencies: ["QMP", "SnapshotStore"]),
+        .target(
+            name: "CPUHistory",
+            dependencies: ["QMP", "SnapshotStore", "CPUQuery"]),
         .executableTarget(
             name: "qcpu",
             dependencies: [
-                "QMP", "SnapshotStore", "Harvester", "CPUQuery", "CPUDiff", "HostCPU", "LibvirtImport",
+                "QMP", "SnapshotStore", "Harvester", "CPUQuery", "CPUDiff", "CPUHistory", "HostCPU", "LibvirtImport", "Exports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -68,7 +76,9 @@ let package = Package(
         .testTarget(name: "HostCPUTests", dependencies: ["HostCPU", "Harvester", "CPUQuery", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "HarvesterTests", dependencies: ["Harvester", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "CPUDiffTests", dependencies: ["CPUDiff", "SnapshotStore", "QMP", "QCPUTestSupport"]),
+        .testTarget(name: "CPUHistoryTests", dependencies: ["CPUHistory", "CPUQuery", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "LibvirtImportTests", dependencies: ["LibvirtImport", "Harvester", "SnapshotStore", "CPUQuery", "HostCPU", "QMP", "QCPUTestSupport"]),
+        .testTarget(name: "ExportsTests", dependencies: ["Exports", "HostCPU", "CPUQuery", "LibvirtImport", "SnapshotStore", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "CPUQueryTests", dependencies: ["CPUQuery", "SnapshotStore", "Harvester", "QMP", "QCPUTestSupport"]),
         .testTarget(name: "qcpuTests", dependencies: ["SnapshotStore", "HostCPU", "QMP", "QCPUTestSupport"], resources: [.copy("Expected")]),
     ]

@@ -124,6 +124,95 @@ def diff_section(a):
     ]
 
 
+# The QEMU releases of other Debian suites that make snapshots harvests (scripts/harvest-release.sh).
+OTHER_RELEASES = ["5.2", "10.0.13", "11.1.3"]
+INSTALLED_BINARIES = ["/usr/bin/qemu-system-" + arch for arch in ("x86_64", "aarch64", "ppc64", "s390x", "riscv64")]
+
+
+def version_key(path):
+    name = os.path.basename(path)[len("qemu-"):-len(".sqlite")]
+    return [int(x) for x in name.split(".")]
+
+
+def releases_section(a):
+    """Every shipped release regenerated as `make snapshots` does (one at a time, niced, into a
+    temporary directory), timed, and checked byte for byte against Snapshots/SHA256SUMS; then
+    `qcpu diff --abi` of each consecutive pair of the shipped files."""
+    snapdir = os.path.dirname(os.path.abspath(a.snapshot))
+    root = os.path.dirname(snapdir)
+    sums = {}
+    with open(os.path.join(snapdir, "SHA256SUMS")) as f:
+        for line in f:
+            digest, name = line.split()
+            sums[name] = digest
+    kvm = ["--accel", "kvm", "--kvm-models"] if kvm_usable() else []
+    backports = os.path.join(root, "vendor/qemu-backports/usr/bin/qemu-system-x86_64")
+    rows, total = [], 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        def harvest(label, args, env, out):
+            start = time.monotonic()
+            p = subprocess.run(["nice", "-n", "10"] + args, env=env, capture_output=True, text=True)
+            took = time.monotonic() - start
+            if p.returncode != 0:
+                sys.exit(f"harvest of {label} failed:\n{p.stderr}")
+            return took, out or p.stdout.strip().splitlines()[-1]
+
+        jobs = []
+        env = dict(os.environ, SOURCE_DATE_EPOCH=str(int(os.stat(INSTALLED_BINARIES[0]).st_mtime)))
+        args = [a.qcpu, "harvest", "--quiet", "--accel", "tcg"] + kvm
+        for b in INSTALLED_BINARIES:
+            args += ["--qemu", b]
+        jobs.append(("7.2.22 (installed)", args + ["-o", os.path.join(tmp, "qemu-7.2.22.sqlite")], env,
+                     os.path.join(tmp, "qemu-7.2.22.sqlite")))
+        if os.path.exists(backports):
+            env10 = dict(os.environ, SOURCE_DATE_EPOCH=str(int(os.stat(backports).st_mtime)))
+            out10 = os.path.join(tmp, "qemu-10.0.2.sqlite")
+            jobs.append(("10.0.2 (bookworm-backports)", [a.qcpu, "harvest", "--quiet", "--accel", "tcg"] + kvm
+                         + ["--qemu", backports, "--qemu-arg", "-L", "--qemu-arg",
+                            os.path.join(root, "vendor/qemu-backports/usr/share/qemu"), "-o", out10], env10, out10))
+        for r in OTHER_RELEASES:
+            jobs.append((r, [os.path.join(root, "scripts/harvest-release.sh"), r, a.qcpu, tmp], dict(os.environ), None))
+        for label, args, env, out in jobs:
+            took, path = harvest(label, args, env, out)
+            total += took
+            name = os.path.basename(path)
+            digest = subprocess.run(["sha256sum", path], capture_output=True, text=True).stdout.split()[0]
+            counts = json.loads(subprocess.run([a.qcpu, "info", path, "--format", "json"], capture_output=True,
+                                               text=True, check=True).stdout)["counts"]
+            same = "yes" if sums.get(name) == digest else "**no**"
+            rows.append(f"| {label} | {counts['binaries']} | {counts['sessions']} | {took:.1f} s | "
+                        f"{os.path.getsize(path) / 1e6:.2f} MB | {same} |")
+            print(f"release {label}: {took:.1f} s", file=sys.stderr)
+
+    shipped = sorted((os.path.join(snapdir, n) for n in os.listdir(snapdir) if n.endswith(".sqlite")), key=version_key)
+    diffs = []
+    for old, new in zip(shipped, shipped[1:]):
+        args = [a.qcpu, "diff", "--abi", old, new]
+        runs = timed(lambda: subprocess.run(args, capture_output=True), 5)
+        diffs.append(f"| {os.path.basename(old)} → {os.path.basename(new)} | {statistics.median(runs):.2f} s | {runs[-1]:.2f} s |")
+    return [
+        "## Every release: harvest and diff",
+        "",
+        "Each shipped snapshot regenerated as `make snapshots` does it (TCG, plus the named models' KVM rows "
+        "for 7.2.22 and 10.0.2 when /dev/kvm works; one release at a time, `nice -n 10`, "
+        f"{os.cpu_count()} QEMU processes at a time), then compared byte for byte with `Snapshots/SHA256SUMS`.",
+        "",
+        "| release | binaries | sessions | harvest (write included) | size | same bytes as shipped |",
+        "|---|---:|---:|---:|---:|---|",
+    ] + rows + [
+        f"| **all** | | | **{total:.1f} s** | | |",
+        "",
+        "`qcpu diff --abi OLD NEW` of each consecutive pair of shipped snapshots, process start included, 5 runs:",
+        "",
+        "| pair | median | max |",
+        "|---|---:|---:|",
+    ] + diffs + [
+        "",
+        "Target (issue: releases): each pair under 1 s.",
+        "",
+    ]
+
+
 def s390x_section(a):
     """QEMU's own s390x model comparison and baseline: qcpu offline (a process per question) against
     what libvirt's hypervisor-cpu-compare/-baseline do (start QEMU with -machine none and ask it)."""
@@ -382,7 +471,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--out", default="docs/benchmarks.md")
     ap.add_argument("--snapshot", default="Snapshots/qemu-7.2.22.sqlite")
-    ap.add_argument("--sections", default="harvest,query,diff,host,fleet,s390x")
+    ap.add_argument("--sections", default="harvest,query,diff,releases,host,fleet,s390x")
     ap.add_argument("--bench", default=".build/release/qcpu-bench")
     ap.add_argument("--host-fixture", default="Tests/QCPUTestSupport/Fixtures/host-x86_64")
     ap.add_argument("--old-qcpu", default=os.environ.get("OLD_QCPU"),
@@ -408,6 +497,8 @@ def main():
         body += query_section(a)
     if "diff" in sections:
         body += diff_section(a)
+    if "releases" in sections:
+        body += releases_section(a)
     if "host" in sections:
         body += host_section(a)
     if "fleet" in sections:

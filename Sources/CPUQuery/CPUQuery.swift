@@ -91,9 +91,24 @@ public final class CPUQuery: Sendable {
             binary = (qemu as NSString).lastPathComponent
             qemuPath = qemu
         } else if let v = target.version {
-            version = v
-            binary = "qemu-system-\(target.arch)"
+            let name = "qemu-system-\(target.arch)"
+            binary = name
             qemuPath = nil
+            if QEMUVersion.isSeries(v) {
+                // A series (10.0): the newest release of it that a snapshot has this binary of, else
+                // of any binary, else an installed QEMU of the series (probed live).
+                let having = located.filter { l in (try? l.reader.binaries())?.contains { $0.name == name } ?? false }
+                if let newest = QEMUVersion.newest(inSeries: v, of: having.map(\.version))
+                    ?? QEMUVersion.newest(inSeries: v, of: located.map(\.version))
+                    ?? (mode == .offline ? nil : QEMUVersion.installed(named: name).flatMap { QEMUVersion.inSeries($0, v) ? $0 : nil }) {
+                    version = newest
+                } else {
+                    let known = Set(located.map(\.version)).sorted(by: QEMUVersion.less).joined(separator: ", ")
+                    throw QueryError(.noSnapshot, "no snapshot of QEMU \(v).x (snapshots: \(known.isEmpty ? "none" : known))\(mode == .offline ? "" : ", and no installed \(name) of that series"); name a whole version or harvest one")
+                }
+            } else {
+                version = v
+            }
         } else {
             // The newest snapshot that has this binary, else the newest of all.
             let name = "qemu-system-\(target.arch)"
@@ -111,6 +126,23 @@ public final class CPUQuery: Sendable {
 
     /// The snapshots of the chosen version, in search order.
     var candidates: [Located] { state.withLock { $0.filter { $0.version == version } } }
+
+    /// `QEMU 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)`: the build behind `source`'s file.
+    public func build(of source: AnswerSource) -> String {
+        let build = buildInfo(of: source)
+        return build.package.isEmpty ? "QEMU \(build.version)" : "QEMU \(build.version) (\(build.package))"
+    }
+
+    /// The QEMU version and package string of the snapshot behind `source`.
+    public func buildInfo(of source: AnswerSource) -> (version: String, package: String) {
+        let path: String
+        switch source {
+        case .snapshot(let p), .cache(let p): path = p
+        case .live(_, let c): path = c
+        }
+        let package = state.withLock { $0.first { $0.path == path }?.package } ?? ""
+        return (version, package)
+    }
 
     /// Every QEMU build the snapshots on the search path cover.
     public func builds() throws -> [BuildInfo] {

@@ -26,6 +26,32 @@ public enum QEMUVersion {
         return x.lexicographicallyPrecedes(y)
     }
 
+    /// Whether `version` names a release series (`10.0`: two numbers) rather than one release.
+    public static func isSeries(_ version: String) -> Bool {
+        let parts = version.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+    }
+
+    /// Whether `version` belongs to `series` (`10.0.13` to `10.0`).
+    public static func inSeries(_ version: String, _ series: String) -> Bool {
+        version.hasPrefix(series + ".") && version.split(separator: ".").count == 3
+    }
+
+    /// The newest of `versions` in `series`, if any.
+    public static func newest(inSeries series: String, of versions: some Sequence<String>) -> String? {
+        versions.filter { inSeries($0, series) }.max(by: less)
+    }
+
+    /// The version of the first `name` on `PATH`, if there is one that says it.
+    public static func installed(named name: String,
+                                 path: String = ProcessInfo.processInfo.environment["PATH"] ?? "") -> String? {
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return of(binary: candidate) }
+        }
+        return nil
+    }
+
     /// The first `name` on `PATH` whose version is `version`.
     public static func findBinary(named name: String, version: String,
                                   path: String = ProcessInfo.processInfo.environment["PATH"] ?? "") -> String? {

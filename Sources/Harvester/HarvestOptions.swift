@@ -26,6 +26,10 @@ public struct HarvestOptions: Sendable {
     /// Extra arguments for every QEMU command line (e.g. `-L DIR` for an unpacked QEMU's firmware);
     /// not stored in the snapshot.
     public var extraArguments: [String] = []
+    /// A program that runs every QEMU, given the binary's path as its first argument (e.g.
+    /// `scripts/run-in-tree.sh`: another Debian suite's loader and libraries); the binaries are still
+    /// measured (name, size, SHA-256) from their own paths. Not stored in the snapshot.
+    public var launcher: String?
     /// The `query-cpu-model-expansion` types asked for every model (a host capture needs only `full`).
     public var expansionTypes: [String] = ["full", "static"]
     /// Whether to record `qom-list-properties` of every CPU type (a host capture does not).
@@ -56,7 +60,7 @@ public struct HarvestOptions: Sendable {
     /// into ``recordDirectory`` when set).
     var sessionProvider: any QMPSessionProvider {
         if let replayDirectory { return ReplaySessionProvider(directory: replayDirectory, skipsUnasked: replaySkipsUnasked) }
-        return LiveSessionProvider(timeout: timeout, recordDirectory: recordDirectory)
+        return LiveSessionProvider(timeout: timeout, recordDirectory: recordDirectory, launcher: launcher)
     }
 }
 

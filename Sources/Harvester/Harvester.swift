@@ -233,8 +233,11 @@ public struct Harvester: Sendable {
                                                                provider: provider)
                         return (i, .probed(probe))
                     } catch let error as QMPError {
-                        if error.code == .processExited, error.beforeGreeting,
-                           let status = error.exitStatus, status.hasPrefix("exited"), status != "exited 0" {
+                        // Before its greeting QEMU has been asked nothing: an exit with an error, or an
+                        // abort() (QEMU 11.1 aborts on a board's missing firmware through &error_abort), is
+                        // QEMU refusing the machine type.
+                        if error.code == .processExited, error.beforeGreeting, let status = error.exitStatus,
+                           (status.hasPrefix("exited") && status != "exited 0") || status == "signal \(SIGABRT)" {
                             // Warnings and missing-module notes vary with the installed packages; keep the error.
                             let reason = (error.stderr ?? "").components(separatedBy: " | ")
                                 .filter { !$0.contains("warning:") && !$0.contains("do you want to install") }

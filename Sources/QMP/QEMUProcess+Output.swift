@@ -12,9 +12,12 @@ extension QEMUProcess {
     ///
     /// The process gets `PR_SET_PDEATHSIG=SIGKILL` like a session and is killed when `timeout`
     /// passes; it is always reaped before this returns.
+    /// - Parameter launcher: runs `executable` as in ``withSession(executable:arguments:launcher:timeout:wrap:body:)``.
     /// - Throws: ``QMPError`` (`launchFailed`, `timeout`, or `processExited` for a non-zero exit).
-    public static func output(executable: String, arguments: [String], timeout: Duration = .seconds(30)) async throws -> String {
-        let (exe, args) = tiedToThisProcess(executable, arguments)
+    public static func output(executable: String, arguments: [String], launcher: String? = nil,
+                              timeout: Duration = .seconds(30)) async throws -> String {
+        let (program, programArgs) = launched(executable, arguments, launcher: launcher)
+        let (exe, args) = tiedToThisProcess(program, programArgs)
         let result: Collected
         do {
             result = try await withThrowingTaskGroup(of: Collected?.self) { group in

@@ -38,12 +38,16 @@ public enum QEMUProcess {
     /// `quit`, and waits for the process to end.
     ///
     /// - Parameter timeout: limit for every command and for the greeting.
+    /// - Parameter launcher: a program that runs `executable` (given as its first argument, before
+    ///   `arguments`) and ends up as the QEMU process (it `exec`s it), e.g. to use another tree's
+    ///   loader and libraries; nil runs `executable` itself.
     /// - Parameter wrap: puts another transport (a recorder) between the client and QEMU.
     /// - Throws: ``QMPError``; a QEMU that exits early gives ``QMPError/Code/processExited``
     ///   with its exit status and stderr in the message.
     public static func withSession<R: Sendable>(
         executable: String,
         arguments: [String],
+        launcher: String? = nil,
         timeout: Duration = .seconds(30),
         wrap: ((any QMPTransport) -> any QMPTransport)? = nil,
         body: (QMPClient) async throws -> R
@@ -54,7 +58,8 @@ public enum QEMUProcess {
         let fd = open(errFile, O_CREAT | O_RDWR | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw QMPError(.launchFailed, "cannot create \(errFile)") }
         defer { unlink(errFile) }
-        let (exe, args) = tiedToThisProcess(executable, arguments)
+        let (program, programArgs) = launched(executable, arguments, launcher: launcher)
+        let (exe, args) = tiedToThisProcess(program, programArgs)
         let watchdog = Watchdog()
         let outcome: ExecutionResult<Result<R, QMPError>, SequenceOutput, FileDescriptorOutput>
         do {
@@ -116,6 +121,12 @@ public enum QEMUProcess {
             }
             throw error
         }
+    }
+
+    /// The program and arguments that run `executable`: through `launcher` when there is one.
+    static func launched(_ executable: String, _ arguments: [String], launcher: String?) -> (String, [String]) {
+        guard let launcher else { return (executable, arguments) }
+        return (launcher, [executable] + arguments)
     }
 
     private static func describe(_ status: TerminationStatus) -> String {

@@ -23,11 +23,14 @@ public struct LiveSessionProvider: QMPSessionProvider {
     public var timeout: Duration
     /// Where transcripts are written, or nil.
     public var recordDirectory: String?
+    /// A program that runs each QEMU (the binary's path is its first argument), or nil.
+    public var launcher: String?
 
     /// Creates a provider.
-    public init(timeout: Duration = .seconds(30), recordDirectory: String? = nil) {
+    public init(timeout: Duration = .seconds(30), recordDirectory: String? = nil, launcher: String? = nil) {
         self.timeout = timeout
         self.recordDirectory = recordDirectory
+        self.launcher = launcher
     }
 
     public func withSession<R: Sendable>(
@@ -36,11 +39,11 @@ public struct LiveSessionProvider: QMPSessionProvider {
     ) async throws -> R {
         guard let recordDirectory else {
             return try await QEMUProcess.withSession(
-                executable: executable, arguments: arguments, timeout: timeout, body: body)
+                executable: executable, arguments: arguments, launcher: launcher, timeout: timeout, body: body)
         }
         var recorder: RecordingTransport?
         let value = try await QEMUProcess.withSession(
-            executable: executable, arguments: arguments, timeout: timeout,
+            executable: executable, arguments: arguments, launcher: launcher, timeout: timeout,
             wrap: { inner in
                 let r = RecordingTransport(recording: inner)
                 recorder = r
@@ -57,7 +60,8 @@ public struct LiveSessionProvider: QMPSessionProvider {
 
 extension LiveSessionProvider {
     public func commandOutput(name: String, executable: String, arguments: [String]) async throws -> String {
-        let text = try await QEMUProcess.output(executable: executable, arguments: arguments, timeout: timeout)
+        let text = try await QEMUProcess.output(executable: executable, arguments: arguments, launcher: launcher,
+                                                  timeout: timeout)
         if let recordDirectory {
             let path = (recordDirectory as NSString).appendingPathComponent(name + ".txt")
             try FileManager.default.createDirectory(

@@ -1,6 +1,12 @@
 import ArgumentParser
+import Exports
 import HostCPU
 import QMP
+
+/// `baseline --format`: the inspecting formats and Proxmox's cpu-models.conf.
+enum BaselineFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, plain, proxmox
+}
 
 /// `qcpu baseline`: the best CPU every host can run.
 struct BaselineCommand: AsyncParsableCommand {
@@ -11,10 +17,24 @@ struct BaselineCommand: AsyncParsableCommand {
             Prints a -cpu string and a libvirt <cpu mode='custom'> element, and (table output) \
             the models considered: the winner is the richest model that every host runs as \
             defined (most features in common, then the newest version), with + flags for the \
-            rest of the common features. --migratable leaves out features that block migration.
+            rest of the common features. --migratable leaves out features that block migration. \
+            --format proxmox writes it as a Proxmox VE cpu-models.conf section (a model Proxmox \
+            knows as reported-model, QEMU's flag names).
             """)
 
-    @OptionGroup var options: HostQuestionOptions
+    @Option(help: ArgumentHelp("Machine type or alias (default: the binary's default).", valueName: "machine"),
+            completion: .custom(Completion.machines))
+    var machine: String?
+
+    @OptionGroup var hosts: HostOptions
+
+    @OptionGroup var releases: ReleaseSnapshotOptions
+
+    @Option(help: "Output format (proxmox: a cpu-models.conf section).")
+    var format: BaselineFormat = .table
+
+    @Option(help: ArgumentHelp("The section name of --format proxmox (VMs use custom-NAME).", valueName: "name"))
+    var name = "qcpu-baseline"
 
     @Flag(help: "Leave out features that block migration (invtsc, ...).")
     var migratable = false
@@ -24,10 +44,18 @@ struct BaselineCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let fleet = try await options.fleet()
+            let fleet = try await hosts.fleet(machine: machine, snapshots: releases.snapshots)
             var b = try Baseline.compute(fleet.distinctProfiles, migratable: migratable)
             b.hosts = fleet.hosts
-            switch options.format {
+            switch format {
+            case .proxmox:
+                // Proxmox's section ids (pve-configid): a letter, then letters, digits, '-' and '_'.
+                guard let first = name.first, first.isASCII, first.isLetter, name.count <= 64,
+                      name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                    throw fail("--name '\(name.prefix(30))': a Proxmox CPU model name is a letter, then letters, digits, '-' or '_'", status: ExitStatus.usage)
+                }
+                let sets = fleet.distinctProfiles[0].modelSets
+                print(try ProxmoxCPUModel(baseline: b, sets: sets, name: name).text, terminator: "")
             case .plain:
                 print(b.guest.option)
             case .json:

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CPUQuery
+import Exports
 import Foundation
 import Harvester
 import HostCPU
@@ -47,6 +48,15 @@ enum ExitStatus {
         }
     }
 
+    /// The status for an export error.
+    static func of(_ error: ExportError) -> Int32 {
+        switch error.code {
+        case .mapNotFound: return noInput
+        case .badMap, .badInput: return dataError
+        default: return failure
+        }
+    }
+
     /// The status for a harvest error.
     static func of(_ error: HarvestError) -> Int32 {
         switch error.code {
@@ -73,6 +83,8 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     } catch let error as QueryError {
         throw fail("\(error)", status: ExitStatus.of(error))
     } catch let error as HostCPUError {
+        throw fail("\(error)", status: ExitStatus.of(error))
+    } catch let error as ExportError {
         throw fail("\(error)", status: ExitStatus.of(error))
     } catch let error as HarvestError {
         var text = error.message

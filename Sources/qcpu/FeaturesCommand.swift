@@ -38,14 +38,14 @@ struct FeaturesCommand: AsyncParsableCommand {
                     printJSON(["qemu-version": .string(q.version), "binary": .string(q.binary), "model": .string(model),
                                "feature": .string(name), "accel": .string(accel),
                                "machines": .array(rows.map { ["machine": .string($0.machine), "enabled": .bool($0.enabled)] })],
-                              source: answer.source)
+                              source: answer.source, of: q)
                 case .plain:
                     for r in rows { print("\(r.machine)\t\(r.enabled ? "on" : "off")") }
                 case .table:
                     var t = TextTable(header: ["MACHINE", name.uppercased()])
                     for r in rows { t.rows.append([r.machine, r.enabled ? "on" : "off"]) }
                     print(t.render())
-                    printSource(answer.source, format: query.format)
+                    printSource(answer.source, of: q, format: query.format)
                 }
                 return
             }
@@ -53,13 +53,13 @@ struct FeaturesCommand: AsyncParsableCommand {
             switch query.format {
             case .json:
                 printJSON(["qemu-version": .string(q.version), "binary": .string(q.binary),
-                           "features": .array(answer.value.map { .string($0) })], source: answer.source)
+                           "features": .array(answer.value.map { .string($0) })], source: answer.source, of: q)
             case .plain:
                 for f in answer.value { print(f) }
             case .table:
                 print(TextTable(header: ["FEATURES (\(answer.value.count))"],
                                 rows: [[answer.value.joined(separator: " ")]]).render())
-                printSource(answer.source, format: query.format)
+                printSource(answer.source, of: q, format: query.format)
             }
         }
     }

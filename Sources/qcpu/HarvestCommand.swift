@@ -41,6 +41,10 @@ struct HarvestCommand: AsyncParsableCommand {
             help: ArgumentHelp("An extra argument for every QEMU command line, e.g. -L DIR (repeatable; not stored).", valueName: "arg"))
     var qemuArgs: [String] = []
 
+    @Option(name: .customLong("qemu-launcher"),
+            help: ArgumentHelp("A program that runs every QEMU, given the binary's path first (e.g. scripts/run-in-tree.sh for a QEMU of another Debian suite); the binary is still named and hashed from --qemu. Not stored.", valueName: "path"))
+    var qemuLauncher: String?
+
     @Option(help: ArgumentHelp("Write each QMP conversation as a libvirt-style .replies transcript here.", valueName: "dir"))
     var record: String?
 
@@ -67,6 +71,7 @@ struct HarvestCommand: AsyncParsableCommand {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if timeout <= 0 { throw ValidationError("--timeout must be positive") }
         if record != nil, replay != nil { throw ValidationError("--record and --replay cannot be combined") }
+        if qemuLauncher != nil, replay != nil { throw ValidationError("--qemu-launcher and --replay cannot be combined (a replay starts no QEMU)") }
         if libvirtProbe { try validateLibvirtProbe() }
     }
 
@@ -83,6 +88,7 @@ struct HarvestCommand: AsyncParsableCommand {
             options.timeout = .milliseconds(Int64(timeout * 1000))
             options.recordDirectory = record
             options.extraArguments = qemuArgs
+            options.launcher = qemuLauncher
             options.kvmModelsOnly = kvmModels
             options.replayDirectory = replay
             options.sourceDateEpoch = try sourceDateEpoch()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CPUQuery
 import Foundation
 import Harvester
 import HostCPU
@@ -104,8 +105,10 @@ struct HostShowCommand: AsyncParsableCommand {
         try await reportingErrors {
             let records = try await hosts.load(machine: machine, noting: false, snapshots: releases.snapshots)
             var json: [JSONValue] = []
+            var levels: [X86Level?] = []
             for r in records {
                 let p = try r.profile(machine: machine)
+                levels.append(X86Level.of(p.offerable))
                 switch format {
                 case .table:
                     print(r.summary)
@@ -114,6 +117,7 @@ struct HostShowCommand: AsyncParsableCommand {
                     print("  offered but refused by a running vCPU (never proposed): "
                           + (r.runtimeProbed ? (r.runtimeRefused.isEmpty ? "none" : r.runtimeRefused.sorted().joined(separator: " "))
                                              : "not probed"))
+                    print("  " + ModelsCommand.levelLine(p).replacingOccurrences(of: "\(p.host) runs", with: "runs"))
                     for n in r.notes { print("  note: \(n)") }
                 case .plain:
                     print(([r.name, p.machine] + p.supported.sorted()).joined(separator: "\t"))
@@ -125,10 +129,15 @@ struct HostShowCommand: AsyncParsableCommand {
                         "not-migratable": .array(p.nonMigratable.sorted().map { .string($0) }),
                         "runtime-refused": r.runtimeProbed ? .array(r.runtimeRefused.sorted().map { .string($0) }) : .null,
                         "models-from": r.release.map { .string($0.path) } ?? .null,
+                        "level": ModelsCommand.levelJSON(X86Level.of(p.offerable)),
                     ])
                 }
             }
             if format == .json { print(JSONValue.object(["schema": 1, "hosts": .array(json)]).prettyText) }
+            if format == .table && levels.count > 1 {
+                let common = X86Level.common(levels)
+                print("every host runs " + (common.map { "x86-64 psABI level \($0)" } ?? "no common x86-64 psABI level") + " on its machine type")
+            }
         }
     }
 }

@@ -22,7 +22,7 @@ struct MachinesCommand: AsyncParsableCommand {
                                if let a = m.alias { o["alias"] = .string(a) }
                                if let c = m.defaultCPUType { o["default-cpu-type"] = .string(c) }
                                return .object(o)
-                           })], source: answer.source)
+                           })], source: answer.source, of: q)
             case .plain:
                 for m in answer.value {
                     print([m.name, m.alias ?? "-", m.isDefault ? "default" : "-", m.deprecated ? "deprecated" : "-",
@@ -35,7 +35,7 @@ struct MachinesCommand: AsyncParsableCommand {
                     t.rows.append([m.name, m.alias ?? "", flags.joined(separator: ","), m.defaultCPUType ?? ""])
                 }
                 print(t.render())
-                printSource(answer.source, format: query.format)
+                printSource(answer.source, of: q, format: query.format)
             }
         }
     }

@@ -47,15 +47,18 @@ func executablePath() -> String {
     (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
 }
 
-/// Prints a JSON document with the common envelope: `schema` and `source`.
-func printJSON(_ body: [String: JSONValue], source: AnswerSource) {
+/// Prints a JSON document with the common envelope: `schema`, `source` and `build` (the QEMU
+/// build whose snapshot answered).
+func printJSON(_ body: [String: JSONValue], source: AnswerSource, of query: CPUQuery) {
     var object = body
     object["schema"] = 1
     object["source"] = source.json
+    let build = query.buildInfo(of: source)
+    object["build"] = ["qemu-version": .string(build.version), "qemu-package": .string(build.package)]
     print(JSONValue.object(object).prettyText)
 }
 
-/// Prints where an answer came from, on stderr (table output only).
-func printSource(_ source: AnswerSource, format: OutputFormat) {
-    if format == .table { note("source: \(source)") }
+/// Prints where an answer came from and which QEMU build that is, on stderr (table output only).
+func printSource(_ source: AnswerSource, of query: CPUQuery, format: OutputFormat) {
+    if format == .table { note("source: \(source), \(query.build(of: source))") }
 }

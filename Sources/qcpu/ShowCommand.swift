@@ -22,13 +22,13 @@ struct ShowCommand: AsyncParsableCommand {
             let answer = try await q.detail(model: model, machine: session.machine, accel: session.accel)
             let d = answer.value
             switch query.format {
-            case .json: printJSON(Self.json(d, version: q.version), source: answer.source)
+            case .json: printJSON(Self.json(d, version: q.version), source: answer.source, of: q)
             case .plain:
                 for f in d.features { print("feature\t\(f.name)\t\(f.enabled)") }
                 for p in d.identity + d.other { print("prop\t\(p.name)\t\(p.value.canonicalText)") }
             case .table:
                 print(Self.table(d, version: q.version))
-                printSource(answer.source, format: query.format)
+                printSource(answer.source, of: q, format: query.format)
             }
         }
     }
@@ -48,6 +48,7 @@ struct ShowCommand: AsyncParsableCommand {
         if let a = d.definition.aliasOf { o["alias-of"] = .string(a) }
         if let m = d.definition.migrationSafe { o["migration-safe"] = .bool(m) }
         if let u = d.definition.unavailableFeatures { o["unavailable-features"] = .array(u.map { .string($0) }) }
+        if let level = level(d) { o["level"] = level.reached.map { .string($0.description) } ?? .null }
         if let s = d.staticExpansion {
             o["static-expansion"] = ["model": .string(s.model), "enabled-features": .array(s.enabled.map { .string($0) })]
         }
@@ -57,6 +58,13 @@ struct ShowCommand: AsyncParsableCommand {
             })]
         }
         return o
+    }
+
+    /// The x86-64 psABI level the model's features reach, and what the next level needs (x86 only).
+    static func level(_ d: ModelDetail) -> (reached: X86Level?, next: (level: X86Level, missing: [String])?)? {
+        guard d.binary.hasSuffix("x86_64") || d.binary.hasSuffix("i386") else { return nil }
+        let on = Set(d.features.filter(\.enabled).map(\.name))
+        return (X86Level.of(on), X86Level.missingForNext(on))
     }
 
     static func table(_ d: ModelDetail, version: String) -> String {
@@ -70,6 +78,10 @@ struct ShowCommand: AsyncParsableCommand {
         if d.definition.deprecated { flags.append("deprecated") }
         if let m = d.definition.migrationSafe { flags.append(m ? "migration-safe" : "not migration-safe") }
         facts.rows.append(["flags", flags.joined(separator: ", ")])
+        if let level = level(d) {
+            let next = level.next.map { " (\($0.level) needs \($0.missing.joined(separator: " ")))" } ?? ""
+            facts.rows.append(["level", X86Level.name(level.reached) + next])
+        }
         if let u = d.definition.unavailableFeatures { facts.rows.append(["unavailable", u.isEmpty ? "none" : u.joined(separator: " ")]) }
         for p in d.identity { facts.rows.append([p.name, p.value.canonicalText]) }
         lines.append(facts.render())

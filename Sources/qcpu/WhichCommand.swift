@@ -23,13 +23,13 @@ struct WhichCommand: AsyncParsableCommand {
             case .json:
                 printJSON(["qemu-version": .string(q.version), "binary": .string(q.binary), "machine": .string(machine),
                            "accel": .string(session.accel), "feature": .string(name), "models": .array(models.map { .string($0) })],
-                          source: answer.source)
+                          source: answer.source, of: q)
             case .plain:
                 for m in models { print(m) }
             case .table:
                 print(TextTable(header: ["MODELS WITH \(name) ON \(machine) (\(models.count))"],
                                 rows: [[models.joined(separator: " ")]]).render())
-                printSource(answer.source, format: query.format)
+                printSource(answer.source, of: q, format: query.format)
             }
         }
     }

@@ -128,39 +128,4 @@ import Testing
         #expect(usable.stdout.contains("recorded\t486\tusable\n"))
         #expect(usable.stdout.contains("recorded\tqemu64\tblocked\tpni\n"))
     }
-
-    @Test func libvirtDomcapsExportNamesUsableModelsAndBlockers() async throws {
-        let path = try await TestSupport.recordedHostRecord()
-        let out = try TestSupport.runQCPU(["export", "libvirt-domcaps", "--machine", "q35", "--host", path])
-        #expect(out.status == 0)
-        let xml = out.stdout
-        #expect(xml.contains("<machine>pc-q35-7.2</machine>"))
-        #expect(xml.contains("<model usable='yes' canonical='486-v1'>486</model>"))
-        #expect(xml.contains("""
-                  <model usable='no' canonical='qemu64-v1'>qemu64</model>
-                  <blockers model='qemu64'>
-                    <feature name='pni'/>
-                  </blockers>
-            """))
-        // host-model is the shortest named model plus flags for the host model's features.
-        let record = try HostRecordFile(path: path)
-        let host = try DomainCapabilities(record: record, profile: try record.profile(machine: "q35")).hostModel()
-        #expect(xml.contains("<model fallback='forbid'>\(host.model)</model>"))
-        #expect(xml.contains("<vendor>Intel</vendor>"))
-        // Well-formed XML, with one custom model per named model (host, max, base left out).
-        let parse = Process()
-        parse.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        parse.arguments = ["-c", "import sys, xml.dom.minidom as m; d = m.parseString(sys.stdin.read()); "
-                           + "print(len(d.getElementsByTagName('mode')[3].getElementsByTagName('model')))"]
-        let input = Pipe(), output = Pipe()
-        parse.standardInput = input
-        parse.standardOutput = output
-        try parse.run()
-        input.fileHandleForWriting.write(Data(xml.utf8))
-        try input.fileHandleForWriting.close()
-        let count = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        parse.waitUntilExit()
-        #expect(parse.terminationStatus == 0)
-        #expect(count.trimmingCharacters(in: .whitespacesAndNewlines) == "129")
-    }
 }

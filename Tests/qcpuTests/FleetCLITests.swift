@@ -18,14 +18,17 @@ import Testing
         let models = try #require(doc["models"]?.arrayValue)
         let qemu64 = try #require(models.first { $0["name"] == "qemu64" })
         #expect(qemu64 == [
-            "name": "qemu64", "alias-of": "qemu64-v1", "runs-on": 0,
+            "name": "qemu64", "alias-of": "qemu64-v1", "runs-on": 0, "level": "x86-64-v1",
             "blocked": [
                 ["blockers": ["pni"], "hosts": 2, "examples": ["a-recorded", "b-same.example.com"]],
                 ["blockers": ["pni", "pse36"], "hosts": 2, "examples": ["c-old", "d-old"]],
                 ["blockers": ["cx8", "pni"], "hosts": 1, "examples": ["e-nocx8"]],
             ],
         ])
-        #expect(models.first { $0["name"] == "486" } == ["name": "486", "alias-of": "486-v1", "runs-on": 5, "blocked": []])
+        #expect(models.first { $0["name"] == "486" } == ["name": "486", "alias-of": "486-v1", "runs-on": 5, "blocked": [], "level": .null])
+        // Each model's x86-64 level; the hosts' (no pni: v1; without cx8 not even v1) and the lowest.
+        #expect(doc["level"] == .null)
+        #expect(doc["host-levels"]?["a-recorded"] == "x86-64-v1" && doc["host-levels"]?["e-nocx8"] == .null)
 
         let plain = try TestSupport.runQCPU(["models", "--host-dir", dir, "--machine", "q35", "--format", "plain"])
         #expect(plain.status == 0)
@@ -40,9 +43,10 @@ import Testing
         #expect(rows.first == "5 hosts on pc-q35-7.2 (3 distinct):")
         let at = try #require(rows.firstIndex { $0.hasPrefix("qemu64 ") })
         // The blockers column wraps at 80 columns.
-        #expect(rows[at...].prefix(3).flatMap { $0.split(separator: " ") } == [
-            "qemu64", "0", "of", "5", "2", "hosts", "pni", "(a-recorded,", "b-same.example.com)",
+        #expect(Array(rows[at...].prefix(4).flatMap { $0.split(separator: " ") }.prefix(16)) == [
+            "qemu64", "x86-64-v1", "0", "of", "5", "2", "hosts", "pni", "(a-recorded,", "b-same.example.com)",
             "2", "hosts", "pni", "pse36", "(c-old,", "d-old)"])
+        #expect(rows.last == "levels: 1 host(s) -, 4 host(s) x86-64-v1; every host runs no common x86-64 psABI level")
 
         // --per-host: every host's own listing, as with one host.
         let perHost = try TestSupport.runQCPU(["models", "--host-dir", dir, "--machine", "q35", "--format", "plain", "--per-host"])

@@ -7,6 +7,9 @@ import Testing
 @Suite struct QueryCLITests {
     let shipped = TestSupport.packageRoot + "/Snapshots/qemu-7.2.22.sqlite"
     let shipped10 = TestSupport.packageRoot + "/Snapshots/qemu-10.0.2.sqlite"
+    let shipped11 = TestSupport.packageRoot + "/Snapshots/qemu-11.1.3.sqlite"
+    let builds = ["qemu-7.2.22": "QEMU 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)", "qemu-11.1.3": "QEMU 11.1.3 (Debian 1:11.1.3+ds-1)",
+                  "qemu-10.0.13": "QEMU 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)"]
 
     func expected(_ name: String) throws -> String {
         try String(contentsOf: Bundle.module.resourceURL!.appendingPathComponent("Expected/\(name)"), encoding: .utf8)
@@ -29,15 +32,18 @@ import Testing
             (["features"] + v7, "avx512f", shipped),
             (["features", "--model", "Cascadelake-Server", "--feature", "mpx"] + v7, "pc-i440fx-3.1   on", shipped),
             (["which", "--feature", "avx512f", "--machine", "pc-q35-7.2"] + v7, "Cascadelake-Server", shipped),
-            // With no version: the newest snapshot that has the binary (10.0.2 for x86_64, 7.2.22 for aarch64).
-            (["models", "--machine", "q35"], "SapphireRapids", shipped10),
-            (["show", "cortex-a57", "--arch", "aarch64", "--machine", "virt-7.2", "--offline"], "aarch64", shipped),
+            // With no version: the newest snapshot that has the binary (11.1.3 for x86_64 and aarch64).
+            (["models", "--machine", "q35"], "SapphireRapids", shipped11),
+            (["show", "cortex-a57", "--arch", "aarch64", "--machine", "virt-7.2", "--offline"], "aarch64", shipped11),
+            // A series: its newest release the snapshots have.
+            (["models", "--machine", "q35", "--qemu-version", "10.0"], "EPYC-Genoa", TestSupport.packageRoot + "/Snapshots/qemu-10.0.13.sqlite"),
         ]
         for (args, needle, source) in questions {
             let run = try TestSupport.runQCPU(args, environment: env, cwd: dir)
             #expect(run.status == 0, "\(args): \(run.stderr)")
             #expect(run.stdout.contains(needle), "\(args)")
-            #expect(run.stderr == "source: snapshot \(source)\n", "\(args)")
+            let build = builds[((source as NSString).lastPathComponent as NSString).deletingPathExtension]!
+            #expect(run.stderr == "source: snapshot \(source), \(build)\n", "\(args)")
         }
         #expect(!FileManager.default.fileExists(atPath: dir + "/cache"))
     }
