@@ -17,8 +17,11 @@ TEST_DEBS  := $(BUILD_DEBS) qemu-system-x86 qemu-system-arm qemu-system-misc qem
               libvirt-daemon-system libvirt-clients
 
 QCPU_RELEASE := .build/release/qcpu
+# Release builds link Swift's runtime and Foundation statically: qcpu starts in a third of the time
+# (docs/benchmarks.md, "Static or dynamic"); libc, libstdc++ and SQLite stay Debian's shared ones.
+RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: all build release deps build-deps qemu-backports qemu-releases libvirt-source test demo snapshots snapshot-files snapshot-sums snapshot-release bench fixtures release-fixtures man install install-check clean
+.PHONY: all build release deps build-deps qemu-backports qemu-releases libvirt-source test demo snapshots snapshot-files snapshot-sums snapshot-release bench fuzz fixtures release-fixtures man install install-check clean
 
 all: build
 
@@ -41,7 +44,7 @@ build: build-deps
 	$(SWIFT) build
 
 release: build-deps
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 # The main job on the shipped snapshot: no QEMU needed.
 demo: release
@@ -61,6 +64,11 @@ libvirt-source:
 test: deps qemu-backports libvirt-source
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# libFuzzer on every parser (fuzz/, a package of its own: never built by `build` or `test`).
+# FUZZ_RUNS inputs per parser (default 1,000,000), the snapshot reader FUZZ_SNAPSHOT_SECONDS.
+fuzz: build-deps
+	SWIFT=$(SWIFT) scripts/fuzz.sh
 
 # Regenerate the shipped snapshots, one QEMU release at a time, niced, and check that every file is
 # byte for byte the committed one (Snapshots/SHA256SUMS). SOURCE_DATE_EPOCH is the QEMU binary's mtime

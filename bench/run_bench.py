@@ -506,6 +506,12 @@ def main():
     if "s390x" in sections:
         body += s390x_section(a)
     report = "\n".join(header + body)
+    # The "Fuzzing" section is written by hand after `make fuzz` runs; keep it.
+    if os.path.exists(a.out):
+        old = open(a.out).read()
+        at = old.find("\n## Fuzzing")
+        if at >= 0:
+            report = report.rstrip("\n") + "\n" + old[at:]
     print(report)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:

@@ -1,3 +1,4 @@
+import QMP
 import SnapshotStore
 
 /// Why a question could not be answered.
@@ -42,12 +43,12 @@ public struct QueryError: Error, Sendable, CustomStringConvertible {
     /// The message, with "did you mean" when there are suggestions.
     public var description: String {
         guard !suggestions.isEmpty else { return message }
-        return message + "; did you mean " + suggestions.map { "'\($0)'" }.joined(separator: ", ") + "?"
+        return message + "; did you mean " + suggestions.map { "'\(InputExcerpt.of($0))'" }.joined(separator: ", ") + "?"
     }
 
     /// An unknown-name error for `name` of kind `what`, suggesting the closest of `known`.
     static func unknown(_ what: String, _ name: String, among known: [String], context: String) -> QueryError {
-        QueryError(.unknownName, "unknown \(what) '\(name)' \(context)", suggestions: Suggestions.closest(to: name, in: known))
+        QueryError(.unknownName, "unknown \(what) '\(InputExcerpt.of(name))' \(context)", suggestions: Suggestions.closest(to: name, in: known))
     }
 }
 
@@ -57,12 +58,17 @@ public enum Suggestions {
     /// (case-insensitive), closest first.
     public static func closest(to name: String, in candidates: [String], limit: Int = 3) -> [String] {
         let target = Array(name.lowercased().utf8)
+        // No QEMU name is this long: a misspelling of none, and not worth a quadratic comparison.
+        guard target.count <= 128 else { return [] }
         let threshold = max(2, target.count / 3)
         var scored: [(Int, String)] = []
         for candidate in Set(candidates) {
             let c = Array(candidate.lowercased().utf8)
-            var d = distance(target, c)
-            if c.count > target.count, c.starts(with: target) { d = min(d, 1) }
+            // The distance is at least the difference in length: skip the quadratic computation
+            // when that alone is over the threshold (a long name costs no more than a short one).
+            if c.count > target.count, c.starts(with: target) { scored.append((1, candidate)); continue }
+            guard abs(c.count - target.count) <= threshold else { continue }
+            let d = distance(target, c)
             if d <= threshold { scored.append((d, candidate)) }
         }
         return scored.sorted { ($0.0, $0.1.count, $0.1) < ($1.0, $1.1.count, $1.1) }.prefix(limit).map(\.1)

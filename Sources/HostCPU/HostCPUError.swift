@@ -1,4 +1,5 @@
 import CPUQuery
+import QMP
 
 /// Why a host question could not be answered.
 public struct HostCPUError: Error, Sendable, CustomStringConvertible {
@@ -46,11 +47,11 @@ public struct HostCPUError: Error, Sendable, CustomStringConvertible {
     /// The message, with "did you mean" when there are suggestions.
     public var description: String {
         guard !suggestions.isEmpty else { return message }
-        return message + "; did you mean " + suggestions.map { "'\($0)'" }.joined(separator: ", ") + "?"
+        return message + "; did you mean " + suggestions.map { "'\(InputExcerpt.of($0))'" }.joined(separator: ", ") + "?"
     }
 
     /// An unknown-name error suggesting the closest of `known`.
     static func unknown(_ what: String, _ name: String, among known: [String], context: String) -> HostCPUError {
-        HostCPUError(.unknownName, "unknown \(what) '\(name)' \(context)", suggestions: Suggestions.closest(to: name, in: known))
+        HostCPUError(.unknownName, "unknown \(what) '\(InputExcerpt.of(name))' \(context)", suggestions: Suggestions.closest(to: name, in: known))
     }
 }

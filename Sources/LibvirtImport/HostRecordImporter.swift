@@ -1,4 +1,5 @@
 import Foundation
+import HostCPU
 import Harvester
 import QMP
 import SnapshotStore
@@ -55,14 +56,15 @@ public struct HostRecordImporter: Sendable {
 
     /// Reads `path`, a capabilities XML or a `.replies` file (told apart by their first character).
     public func read(_ path: String) throws(LibvirtImportError) -> HostData {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LibvirtImportError(.unreadable, file: path, "cannot read (no such file, or permission denied)")
+        let bytes: [UInt8]
+        do { bytes = try InputFile.read(path, maxBytes: max(Transcript.maxBytes, BoundedXML.Limits().maxBytes)) } catch {
+            throw LibvirtImportError(error.kind == .unreadable ? .unreadable : .badFile, file: path, error.message)
         }
-        let bytes = [UInt8](data), name = (path as NSString).lastPathComponent
+        let name = (path as NSString).lastPathComponent
         switch bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x09 && $0 != 0x0D }) {
         case UInt8(ascii: "<"), 0xEF: return Self.data(try LibvirtCapsXML(bytes: bytes, file: name, label: path))
         case UInt8(ascii: "{"):
-            return try Self.data(try LibvirtReplies(parsing: String(decoding: bytes, as: UTF8.self), file: name, label: path),
+            return try Self.data(try LibvirtReplies(parsing: bytes, file: name, label: path),
                                  label: path)
         case nil: throw LibvirtImportError(.badFile, file: path, "empty file")
         default:

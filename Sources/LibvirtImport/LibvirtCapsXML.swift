@@ -1,4 +1,6 @@
 import Foundation
+import HostCPU
+import QMP
 
 /// libvirt's QEMU capabilities cache: `/var/cache/libvirt/qemu/capabilities/<hash>.xml`, the same
 /// format as libvirt's `tests/qemucapabilitiesdata/caps_<version>_<arch>.xml`
@@ -49,10 +51,11 @@ public struct LibvirtCapsXML: Sendable {
 
     /// Reads and checks `path`.
     public init(path: String) throws(LibvirtImportError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LibvirtImportError(.unreadable, file: path, "cannot read (no such file, or permission denied)")
+        let bytes: [UInt8]
+        do { bytes = try InputFile.read(path, maxBytes: BoundedXML.Limits().maxBytes) } catch {
+            throw LibvirtImportError(error.kind == .unreadable ? .unreadable : .badFile, file: path, error.message)
         }
-        try self.init(bytes: [UInt8](data), file: (path as NSString).lastPathComponent, label: path)
+        try self.init(bytes: bytes, file: (path as NSString).lastPathComponent, label: path)
     }
 
     /// Parses the bytes of a capabilities file named `file`; errors name `label`.
@@ -66,7 +69,7 @@ public struct LibvirtCapsXML: Sendable {
         }
         func text(_ name: String) -> String? { root.child(name).map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) } }
         guard let versionText = text("version") else { throw bad("no <version>") }
-        guard let version = Int(versionText), version > 0 else { throw bad("<version>\(versionText)</version> is not a number") }
+        guard let version = Int(versionText), version > 0 else { throw bad("<version>\(InputExcerpt.of(versionText))</version> is not a number") }
         guard let arch = text("arch"), !arch.isEmpty else { throw bad("no <arch>") }
         self.file = file
         emulator = text("emulator") ?? ""
@@ -74,7 +77,7 @@ public struct LibvirtCapsXML: Sendable {
         qemuPackage = text("package") ?? ""
         self.arch = Self.qemuArch[arch] ?? arch
         if let m = text("microcodeVersion") {
-            guard let n = UInt32(m) else { throw bad("<microcodeVersion>\(m)</microcodeVersion> is not a 32-bit number") }
+            guard let n = UInt32(m) else { throw bad("<microcodeVersion>\(InputExcerpt.of(m))</microcodeVersion> is not a 32-bit number") }
             microcodeVersion = n == 0 ? nil : n
         }
         hostCPUSignature = text("hostCPUSignature")
@@ -83,7 +86,7 @@ public struct LibvirtCapsXML: Sendable {
         for e in root.children("hostCPU") {
             let cpu: LibvirtHostCPU
             do { cpu = try LibvirtHostCPU(element: e) } catch { throw bad(error.message) }
-            guard hostCPUs[cpu.accel] == nil else { throw bad("line \(e.line): a second <hostCPU type='\(cpu.accel)'>") }
+            guard hostCPUs[cpu.accel] == nil else { throw bad("line \(e.line): a second <hostCPU type='\(InputExcerpt.of(cpu.accel))'>") }
             hostCPUs[cpu.accel] = cpu
         }
         recordedModels = [:]

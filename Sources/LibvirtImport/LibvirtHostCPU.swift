@@ -1,3 +1,4 @@
+import HostCPU
 import QMP
 import SnapshotStore
 
@@ -49,21 +50,21 @@ public struct LibvirtHostCPU: Sendable, Equatable {
             guard let name = p["name"], let type = p["type"], let text = p["value"] else {
                 throw bad("line \(p.line): a property without name, type or value")
             }
-            guard seen.insert(name).inserted else { throw bad("line \(p.line): property \(name) twice") }
+            guard seen.insert(name).inserted else { throw bad("line \(p.line): property \(InputExcerpt.of(name)) twice") }
             let value: JSONValue
             switch type {
             case "boolean":
-                guard text == "true" || text == "false" else { throw bad("line \(p.line): \(name): boolean value \(text)") }
+                guard text == "true" || text == "false" else { throw bad("line \(p.line): \(InputExcerpt.of(name)): boolean value \(InputExcerpt.quoted(text))") }
                 value = .bool(text == "true")
             case "number":
-                guard let n = Int64(text) else { throw bad("line \(p.line): \(name): number value \(text)") }
+                guard let n = Int64(text) else { throw bad("line \(p.line): \(InputExcerpt.of(name)): number value \(InputExcerpt.quoted(text))") }
                 value = .number(String(n))
             case "string": value = .string(text)
-            default: throw bad("line \(p.line): \(name): unknown type \(type)")
+            default: throw bad("line \(p.line): \(InputExcerpt.of(name)): unknown type \(InputExcerpt.quoted(type))")
             }
             var migratable: Bool?
             if let mark = p["migratable"] {
-                guard mark == "yes" || mark == "no" else { throw bad("line \(p.line): \(name): migratable='\(mark)'") }
+                guard mark == "yes" || mark == "no" else { throw bad("line \(p.line): \(InputExcerpt.of(name)): migratable='\(InputExcerpt.of(mark))'") }
                 migratable = mark == "yes"
             }
             properties.append(Property(name: name, value: value, migratable: migratable))

@@ -37,7 +37,8 @@ public struct LibvirtImporter: Sendable {
         var seen: [String: String] = [:]
         for f in files {
             guard f.qemuVersion == first.qemuVersion, f.qemuPackage == first.qemuPackage else {
-                let mine = "QEMU \(f.qemuVersion) (\(f.qemuPackage))", theirs = "QEMU \(first.qemuVersion) (\(first.qemuPackage))"
+                let mine = "QEMU \(f.qemuVersion) (\(InputExcerpt.of(f.qemuPackage)))"
+                let theirs = "QEMU \(first.qemuVersion) (\(InputExcerpt.of(first.qemuPackage)))"
                 throw LibvirtImportError(.mixedBuilds, file: f.file,
                     "\(mine) differs from \(first.file)'s \(theirs); import each QEMU build into its own snapshot")
             }
@@ -71,12 +72,17 @@ public struct LibvirtImporter: Sendable {
                 for m in ReplyRecords.machines(reply, binary: f.binary) { machines[m.name] = m }
             }
         }
+        // Every session is on machine type none (libvirt probes with -machine none): it must be listed.
+        guard machines["none"] != nil else {
+            throw QMPError(.badTranscript, "no query-machines reply lists machine type none, which libvirt's probe runs")
+        }
         s.machines += machines.values
         var qom: [String: QOMTypeRecord] = [:]
         for phase in f.phases {
             let key = SessionKey(binary: f.binary, machine: "none", accel: phase.accel)
             var session = SessionRecord(key: key, host: nil)
             var expansions: [ExpansionRecord.Key: ExpansionRecord] = [:]
+            var definitionsAsked: JSONValue?
             for e in phase.exchanges {
                 let args = e.command["arguments"]
                 let result: Result<QMPClient.Reply, QMPError>
@@ -90,10 +96,22 @@ public struct LibvirtImporter: Sendable {
                 }
                 switch e.command["execute"]?.stringValue {
                 case "query-cpu-definitions":
+                    // libvirt asks once per QEMU process; two answers would give two rows per model.
+                    if let first = definitionsAsked {
+                        throw QMPError(.badTranscript, "the \(phase.accel) phase asks query-cpu-definitions twice "
+                            + "(ids \(Self.excerpt(first)) and \(Self.excerpt(e.command["id"]))); libvirt asks it once per QEMU process")
+                    }
+                    definitionsAsked = e.command["id"] ?? .null
                     switch result {
                     case .success(let reply):
+                        var names = Set<String>()
                         for d in try reply.parsed().arrayValue ?? [] {
                             guard let name = d["name"]?.stringValue else { continue }
+                            // Swift compares names canonically (Unicode), SQLite by bytes: either way, one row per model.
+                            guard names.insert(name).inserted else {
+                                throw QMPError(.badTranscript, "query-cpu-definitions of the \(phase.accel) phase lists model "
+                                    + "\(InputExcerpt.quoted(name)) twice")
+                            }
                             s.definitions.append(ReplyRecords.definition(d, name: name, key: key))
                         }
                     case .failure(let error):
@@ -131,6 +149,9 @@ public struct LibvirtImporter: Sendable {
         s.qomTypes += qom.values
         Self.keepOwnTypenames(&s.definitions, binary: f.binary)
     }
+
+    /// A short excerpt of a command id, for messages.
+    static func excerpt(_ id: JSONValue?) -> String { InputExcerpt.of(id?.stringValue ?? id?.canonicalText ?? "none") }
 
     /// A snapshot stores one QOM type per model, but under KVM on ppc64 QEMU points the host's
     /// model at the host CPU type (libvirt's caps_7.1.0_ppc64.replies: `power9` is

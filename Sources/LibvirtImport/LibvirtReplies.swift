@@ -42,21 +42,27 @@ public struct LibvirtReplies: Sendable {
     /// The binary the file is about (`qemu-system-<arch>`).
     public var binary: String { "qemu-system-\(arch)" }
 
-    /// Reads and checks `path`.
+    /// Reads and checks `path` (a regular file of at most ``Transcript/maxBytes``).
     public init(path: String) throws(LibvirtImportError) {
         let name = (path as NSString).lastPathComponent
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LibvirtImportError(.unreadable, file: path, "cannot read (no such file, or permission denied)")
+        let bytes: [UInt8]
+        do { bytes = try InputFile.read(path, maxBytes: Transcript.maxBytes) } catch {
+            throw LibvirtImportError(error.kind == .unreadable ? .unreadable : .badFile, file: path, error.message)
         }
-        try self.init(parsing: String(decoding: data, as: UTF8.self), file: name, label: path)
+        try self.init(parsing: bytes, file: name, label: path)
     }
 
     /// Parses the text of a `.replies` file named `file`; errors name `label`.
     public init(parsing text: String, file: String, label: String? = nil) throws(LibvirtImportError) {
+        try self.init(parsing: Array(text.utf8), file: file, label: label)
+    }
+
+    /// Parses the bytes of a `.replies` file named `file`; errors name `label`.
+    public init(parsing bytes: [UInt8], file: String, label: String? = nil) throws(LibvirtImportError) {
         let label = label ?? file
         func bad(_ message: String) -> LibvirtImportError { LibvirtImportError(.badFile, file: label, message) }
         let transcript: Transcript
-        do { transcript = try Transcript(parsing: text, name: label) } catch {
+        do { transcript = try Transcript(parsing: bytes, name: label) } catch {
             throw bad("not a libvirt .replies transcript: \(error.message.replacingOccurrences(of: label + ": ", with: ""))")
         }
         guard !transcript.exchanges.isEmpty else { throw bad("empty: no commands") }
@@ -65,7 +71,8 @@ public struct LibvirtReplies: Sendable {
                 throw bad("object \(2 * i + 2) is not a reply (neither return nor error)")
             }
             guard e.reply["id"] == e.command["id"] else {
-                let reply = e.reply["id"]?.canonicalText ?? "none", command = e.command["id"]?.canonicalText ?? "none"
+                func shown(_ id: JSONValue?) -> String { id.map { InputExcerpt.quoted($0.stringValue ?? $0.canonicalText, limit: 40) } ?? "none" }
+                let reply = shown(e.reply["id"]), command = shown(e.command["id"])
                 throw bad("object \(2 * i + 2): reply id \(reply) does not match command id \(command)")
             }
         }
@@ -83,6 +90,10 @@ public struct LibvirtReplies: Sendable {
         guard let version = phaseReply("query-version") else { throw bad("phase 1 has no query-version reply") }
         guard let arch = phaseReply("query-target")?["arch"]?.stringValue else {
             throw bad("phase 1 has no query-target reply")
+        }
+        // It names the binary (qemu-system-<arch>) and so files, messages and rows.
+        guard !arch.isEmpty, arch.utf8.count <= 32, arch.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }) else {
+            throw bad("query-target's arch \(InputExcerpt.quoted(arch, limit: 40)) is not a QEMU target name")
         }
         let kvm = phaseReply("query-kvm")?["enabled"]?.boolValue ?? false
         var hardware = "tcg"

@@ -3,23 +3,45 @@
 /// Foundation's `JSONSerialization` turns numbers into `Double`/`NSNumber` and loses
 /// `UInt64` values; `JSONDecoder` needs a static type. QMP replies are dynamic and large
 /// (about 9 KB per CPU-model expansion, tens of thousands per harvest), so qcpu parses them
-/// itself into ``JSONValue``.
+/// itself into ``JSONValue``. One pass, linear in the input; size, nesting, value count and
+/// number length are bounded (``Limits``), strings must be UTF-8.
 public struct JSONParser {
+    /// The bounds the parser enforces.
+    public struct Limits: Sendable {
+        /// Largest input, bytes (QEMU's largest reply, `query-qmp-schema`, is about 200 KB).
+        public var maxBytes = 64 << 20
+        /// Deepest nesting of arrays and objects.
+        public var maxDepth = 128
+        /// Most values (scalars, arrays and objects) in one document.
+        public var maxValues = 4_000_000
+        /// Longest number literal, characters (QEMU prints at most 20 digits).
+        public var maxNumberLength = 512
+        /// The default bounds.
+        public init() {}
+    }
+
     /// Why a text is not JSON, with the byte offset where parsing stopped.
     public struct SyntaxError: Error, Sendable, CustomStringConvertible {
         /// What was wrong.
         public var message: String
         /// Byte offset into the input.
         public var offset: Int
+        /// A short excerpt of the input at the offset (see ``InputExcerpt``), or empty.
+        public var excerpt: String = ""
         /// A one-line description.
-        public var description: String { "invalid JSON at byte \(offset): \(message)" }
+        public var description: String {
+            "invalid JSON at byte \(offset): \(message)" + (excerpt.isEmpty ? "" : " (at \"\(excerpt)\")")
+        }
     }
 
     /// Parses one JSON value from `bytes`; only whitespace may follow it.
-    public static func parse<C: Collection<UInt8>>(_ bytes: C) throws(SyntaxError) -> JSONValue {
+    public static func parse<C: Collection<UInt8>>(_ bytes: C, limits: Limits = Limits()) throws(SyntaxError) -> JSONValue {
+        guard bytes.count <= limits.maxBytes else {
+            throw SyntaxError(message: "\(bytes.count) bytes: larger than the limit of \(limits.maxBytes)", offset: 0)
+        }
         let array = Array(bytes)
         return try array.withUnsafeBufferPointer { (buf) throws(SyntaxError) -> JSONValue in
-            var parser = Cursor(buf: buf)
+            var parser = Cursor(buf: buf, limits: limits)
             parser.skipSpace()
             let value = try parser.value(depth: 0)
             parser.skipSpace()
@@ -29,25 +51,32 @@ public struct JSONParser {
     }
 
     /// Parses one JSON value from a string.
-    public static func parse(_ text: String) throws(SyntaxError) -> JSONValue {
+    public static func parse(_ text: String, limits: Limits = Limits()) throws(SyntaxError) -> JSONValue {
         // Scalars are most of what snapshots store; skip the byte copy for them.
         switch text {
         case "true": return .bool(true)
         case "false": return .bool(false)
         case "null": return .null
         default:
-            // An integer: an optional minus sign, then at least one digit.
+            // A short integer: an optional minus sign, then at least one digit.
             let digits = text.utf8.first == UInt8(ascii: "-") ? text.utf8.dropFirst() : text.utf8[...]
-            if !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return .number(text) }
-            return try parse(Array(text.utf8))
+            if !digits.isEmpty, digits.count <= limits.maxNumberLength, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                return .number(text)
+            }
+            return try parse(Array(text.utf8), limits: limits)
         }
     }
 
     private struct Cursor {
         let buf: UnsafeBufferPointer<UInt8>
+        let limits: Limits
         var pos = 0
+        var values = 0
 
-        func fail(_ message: String) -> SyntaxError { SyntaxError(message: message, offset: pos) }
+        func fail(_ message: String) -> SyntaxError {
+            let at = min(pos, buf.count)
+            return SyntaxError(message: message, offset: at, excerpt: InputExcerpt.of(bytes: buf[at..<min(buf.count, at + 30)], limit: 30))
+        }
 
         mutating func skipSpace() {
             while pos < buf.count {
@@ -57,8 +86,10 @@ public struct JSONParser {
         }
 
         mutating func value(depth: Int) throws(SyntaxError) -> JSONValue {
-            guard depth < 128 else { throw fail("nesting too deep") }
+            guard depth < limits.maxDepth else { throw fail("nesting deeper than \(limits.maxDepth)") }
             guard pos < buf.count else { throw fail("unexpected end of input") }
+            values += 1
+            guard values <= limits.maxValues else { throw fail("more than \(limits.maxValues) values") }
             switch buf[pos] {
             case UInt8(ascii: "{"): return try object(depth: depth)
             case UInt8(ascii: "["): return try array(depth: depth)
@@ -67,7 +98,7 @@ public struct JSONParser {
             case UInt8(ascii: "f"): try literal("false"); return .bool(false)
             case UInt8(ascii: "n"): try literal("null"); return .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
-            default: throw fail("unexpected character '\(Unicode.Scalar(buf[pos]))'")
+            default: throw fail("unexpected character '\(InputExcerpt.of(bytes: buf[pos..<pos + 1]))'")
             }
         }
 
@@ -98,30 +129,39 @@ public struct JSONParser {
                 while pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 { pos += 1; exp += 1 }
                 guard exp > 0 else { throw fail("invalid number") }
             }
+            guard pos - start <= limits.maxNumberLength else {
+                pos = start
+                throw fail("a number longer than \(limits.maxNumberLength) characters")
+            }
             return .number(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<pos]), as: UTF8.self))
         }
 
         mutating func string() throws(SyntaxError) -> String {
             pos += 1  // opening quote
             let start = pos
+            var ascii = true
             // Fast path: no escapes.
             while pos < buf.count {
                 let c = buf[pos]
                 if c == UInt8(ascii: "\"") {
-                    let s = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<pos]), as: UTF8.self)
+                    let raw = UnsafeBufferPointer(rebasing: buf[start..<pos])
+                    if ascii { pos += 1; return String(decoding: raw, as: UTF8.self) }
+                    guard let s = String(validating: raw, as: UTF8.self) else { throw invalidUTF8(from: start) }
                     pos += 1
                     return s
                 }
                 if c == UInt8(ascii: "\\") { break }
                 if c < 0x20 { throw fail("control character in string") }
+                if c >= 0x80 { ascii = false }
                 pos += 1
             }
             var bytes = Array(buf[start..<pos])
             while pos < buf.count {
                 let c = buf[pos]
                 if c == UInt8(ascii: "\"") {
+                    guard let s = String(validating: bytes, as: UTF8.self) else { throw invalidUTF8(from: start) }
                     pos += 1
-                    return String(decoding: bytes, as: UTF8.self)
+                    return s
                 }
                 if c < 0x20 { throw fail("control character in string") }
                 if c != UInt8(ascii: "\\") { bytes.append(c); pos += 1; continue }
@@ -154,6 +194,20 @@ public struct JSONParser {
                 }
             }
             throw fail("unterminated string")
+        }
+
+        /// The error for a string from `start` that is not UTF-8, at its first bad byte.
+        mutating func invalidUTF8(from start: Int) -> SyntaxError {
+            var i = start
+            while i < pos {
+                let lead = buf[i]
+                let length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0
+                guard length > 0, i + length <= pos,
+                      String(validating: UnsafeBufferPointer(rebasing: buf[i..<i + length]), as: UTF8.self) != nil else { break }
+                i += length
+            }
+            pos = i
+            return fail("a string that is not UTF-8")
         }
 
         mutating func hex4() throws(SyntaxError) -> UInt32 {

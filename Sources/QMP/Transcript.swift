@@ -23,20 +23,52 @@ public struct Transcript: Sendable, Equatable {
     /// Creates a transcript.
     public init(exchanges: [Exchange] = []) { self.exchanges = exchanges }
 
+    /// Largest transcript file, bytes (libvirt's largest `.replies` files are about 3 MB).
+    public static let maxBytes = 64 << 20
+    /// Most JSON objects (commands and replies) in one transcript.
+    public static let maxObjects = 1_000_000
+
     /// Parses the text of a `.replies` file.
     public init(parsing text: String, name: String = "transcript") throws(QMPError) {
+        try self.init(parsing: Array(text.utf8), name: name)
+    }
+
+    /// Parses the bytes of a `.replies` file: JSON objects separated by blank lines. One pass;
+    /// an error names the object and its line, with a short excerpt.
+    public init(parsing bytes: [UInt8], name: String = "transcript") throws(QMPError) {
+        guard bytes.count <= Self.maxBytes else {
+            throw QMPError(.badTranscript, "\(name): \(bytes.count) bytes: larger than the limit of \(Self.maxBytes)")
+        }
         var objects: [JSONValue] = []
-        var chunk: [Substring] = []
+        var chunkStart: Int?, chunkLine = 0, chunkEnd = 0
         func flush() throws(QMPError) {
-            guard !chunk.isEmpty else { return }
-            let joined = chunk.joined(separator: "\n")
-            chunk.removeAll()
-            do { objects.append(try JSONParser.parse(joined)) } catch {
-                throw QMPError(.badTranscript, "\(name): object \(objects.count + 1): \(error)")
+            guard let start = chunkStart else { return }
+            chunkStart = nil
+            guard objects.count < Self.maxObjects else {
+                throw QMPError(.badTranscript, "\(name): more than \(Self.maxObjects) objects")
+            }
+            do { objects.append(try JSONParser.parse(bytes[start..<chunkEnd])) } catch {
+                let line = chunkLine + bytes[start..<min(chunkEnd, start + error.offset)].reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+                throw QMPError(.badTranscript, "\(name): object \(objects.count + 1) (line \(line)): \(error)")
             }
         }
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.allSatisfy(\.isWhitespace) { try flush() } else { chunk.append(line) }
+        var lineStart = 0, line = 1
+        while lineStart <= bytes.count {
+            var lineEnd = lineStart
+            var blank = true
+            while lineEnd < bytes.count, bytes[lineEnd] != 0x0A {
+                let b = bytes[lineEnd]
+                if b != 0x20, b != 0x09, b != 0x0D { blank = false }
+                lineEnd += 1
+            }
+            if blank {
+                try flush()
+            } else {
+                if chunkStart == nil { (chunkStart, chunkLine) = (lineStart, line) }
+                chunkEnd = lineEnd
+            }
+            lineStart = lineEnd + 1
+            line += 1
         }
         try flush()
         guard objects.count % 2 == 0 else {
@@ -50,12 +82,13 @@ public struct Transcript: Sendable, Equatable {
         }
     }
 
-    /// Reads a `.replies` file.
+    /// Reads a `.replies` file (a regular file of at most ``maxBytes``).
     public init(contentsOf path: String) throws(QMPError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw QMPError(.badTranscript, "cannot read transcript \(path)")
+        let bytes: [UInt8]
+        do { bytes = try InputFile.read(path, maxBytes: Self.maxBytes) } catch {
+            throw QMPError(.badTranscript, "cannot read transcript \(path): \(error)")
         }
-        try self.init(parsing: String(decoding: data, as: UTF8.self), name: path)
+        try self.init(parsing: bytes, name: path)
     }
 
     /// The text of the transcript in `.replies` layout, ending with one newline.

@@ -25,10 +25,15 @@ struct CompareCommand: AsyncParsableCommand {
         let fails = try await reportingErrors { () async throws -> Bool in
             var text = guest
             if guest.hasPrefix("@") {
-                guard let data = FileManager.default.contents(atPath: String(guest.dropFirst())) else {
-                    throw HostCPUError(.badGuest, "\(guest.dropFirst()): cannot read the guest CPU file")
+                let path = String(guest.dropFirst())
+                let bytes: [UInt8]
+                do { bytes = try InputFile.read(path, maxBytes: GuestCPU.maxLength) } catch {
+                    throw HostCPUError(.badGuest, "\(path): the guest CPU file: \(error)")
                 }
-                text = String(decoding: data, as: UTF8.self)
+                guard let decoded = String(validating: bytes, as: UTF8.self), !bytes.contains(0) else {
+                    throw HostCPUError(.badGuest, "\(path): the guest CPU file is not text (binary data or not UTF-8)")
+                }
+                text = decoded
             }
             let cpu = try GuestCPU.parse(text)
             let fleet = try await options.fleet()

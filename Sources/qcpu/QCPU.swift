@@ -1,7 +1,6 @@
 import ArgumentParser
 
 /// The `qcpu` command: harvest QEMU CPU-model data into snapshots and inspect them.
-@main
 struct QCPU: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qcpu",
@@ -21,10 +20,13 @@ struct QCPU: AsyncParsableCommand {
             snapshot, host record or guest CPU; 66 snapshot not found; 69 QEMU (or KVM) unavailable; 73 cannot write the output; 74 cannot read a directory on the \
             search path.
             """,
-        version: "0.1.0",
+        version: QCPU.version,
         subcommands: [
             ModelsCommand.self, MachinesCommand.self, ShowCommand.self, FeaturesCommand.self, WhichCommand.self,
             CheckCommand.self, CompareCommand.self, BaselineCommand.self, CmdlineCommand.self, ModelCompareCommand.self, ModelBaselineCommand.self, HostCommand.self, ExportCommand.self,
             DiffCommand.self, HistoryCommand.self, BuildsCommand.self, PathCommand.self, HarvestCommand.self, ImportCommand.self, InfoCommand.self, ValidateCommand.self, MergeCommand.self,
         ])
+
+    /// qcpu's version, as `--version` prints it.
+    static let version = "0.1.0"
 }

@@ -31,8 +31,8 @@ import Testing
         let text = try String(contentsOfFile: Self.x86, encoding: .utf8)
         try String(text.prefix(5000)).write(toFile: dir + "/cut.replies", atomically: true, encoding: .utf8)
         let cases: [([String], Int32, String)] = [
-            (["cut.replies"], 65, "qcpu: cut.replies: not a libvirt .replies transcript: object 10: invalid JSON at byte 4364: unexpected end of input\n"),
-            (["missing.replies"], 66, "qcpu: missing.replies: cannot read (no such file, or permission denied)\n"),
+            (["cut.replies"], 65, "qcpu: cut.replies: not a libvirt .replies transcript: object 10 (line 226): invalid JSON at byte 4364: unexpected end of input\n"),
+            (["missing.replies"], 66, "qcpu: missing.replies: cannot read (no such file)\n"),
             ([Self.x86, Self.x86], 65, "qcpu: caps_7.2.22_x86_64.replies: caps_7.2.22_x86_64.replies is also of qemu-system-x86_64; one file per architecture\n"),
         ]
         for (files, status, stderr) in cases {

@@ -1,3 +1,5 @@
+import QMP
+
 /// A strict XML reader for the files libvirt writes: one pass over the bytes, every size bounded.
 ///
 /// It reads elements, attributes, text, comments, the XML declaration and the five predefined
@@ -59,7 +61,7 @@ public struct BoundedXML: Sendable {
         public var message: String
         /// The line (1-based) where it was found.
         public var line: Int
-        /// Up to 40 characters of the input there, non-printable characters shown as `?`.
+        /// Up to 40 characters of the input there, escaped as ``InputExcerpt`` does.
         public var excerpt: String
         /// `line N: message (at "excerpt")`.
         public var description: String {
@@ -96,14 +98,22 @@ private struct Parser {
         let at = min(position ?? i, bytes.count)
         var line = 1
         for b in bytes[..<at] where b == 0x0A { line += 1 }
-        let start = max(0, at - 10), end = min(bytes.count, at + 30)
-        let excerpt = String(bytes[start..<end].map { $0 >= 0x20 && $0 < 0x7F ? Character(UnicodeScalar($0)) : "?" })
+        var start = max(0, at - 10)
+        while start < at, bytes[start] & 0xC0 == 0x80 { start += 1 }  // not inside a UTF-8 sequence
+        let excerpt = InputExcerpt.of(bytes: bytes[start..<min(bytes.count, at + 30)], limit: 40)
         return BoundedXML.Error(message: message, line: line, excerpt: excerpt)
     }
 
-    func peek(_ s: String) -> Bool {
-        let u = Array(s.utf8)
-        return i + u.count <= bytes.count && Array(bytes[i..<i + u.count]) == u
+    /// A name as messages quote it.
+    func short(_ name: String) -> String { InputExcerpt.of(name, limit: 40) }
+
+    /// Whether the input at the cursor starts with `s` (ASCII; no allocation).
+    func peek(_ s: StaticString) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard i + n <= bytes.count else { return false }
+        let p = s.utf8Start
+        for k in 0..<n where bytes[i + k] != p[k] { return false }
+        return true
     }
 
     mutating func skipSpace() {
@@ -122,7 +132,7 @@ private struct Parser {
         guard bytes[i] == UInt8(ascii: "<") else { throw fail("text before the root element") }
         let root = try element()
         try misc()
-        guard i == bytes.count else { throw fail("content after the root element </\(root.name)>") }
+        guard i == bytes.count else { throw fail("content after the root element </\(short(root.name))>") }
         return root
     }
 
@@ -190,24 +200,24 @@ private struct Parser {
             while true {
                 let before = i
                 skipSpace()
-                guard i < bytes.count else { throw fail("truncated inside <\(tagName)>", at: start) }
+                guard i < bytes.count else { throw fail("truncated inside <\(short(tagName))>", at: start) }
                 if bytes[i] == UInt8(ascii: ">") { i += 1; break }
                 if bytes[i] == UInt8(ascii: "/") {
-                    guard i + 1 < bytes.count else { throw fail("truncated inside <\(tagName)>", at: start) }
-                    guard bytes[i + 1] == UInt8(ascii: ">") else { throw fail("expected '>' after '/' in <\(tagName)>") }
+                    guard i + 1 < bytes.count else { throw fail("truncated inside <\(short(tagName))>", at: start) }
+                    guard bytes[i + 1] == UInt8(ascii: ">") else { throw fail("expected '>' after '/' in <\(short(tagName))>") }
                     i += 2
                     selfClosing = true
                     break
                 }
-                guard i > before else { throw fail("expected whitespace, '>' or '/>' in <\(tagName)>") }
+                guard i > before else { throw fail("expected whitespace, '>' or '/>' in <\(short(tagName))>") }
                 let attrName = try name()
-                guard element[attrName] == nil else { throw fail("attribute \(attrName) given twice") }
+                guard element[attrName] == nil else { throw fail("attribute \(short(attrName)) given twice") }
                 guard element.attributes.count < limits.maxAttributes else {
-                    throw fail("more than \(limits.maxAttributes) attributes on <\(tagName)>")
+                    throw fail("more than \(limits.maxAttributes) attributes on <\(short(tagName))>")
                 }
                 skipSpace()
-                guard i < bytes.count else { throw fail("truncated inside <\(tagName)>", at: start) }
-                guard bytes[i] == UInt8(ascii: "=") else { throw fail("expected '=' after \(attrName)") }
+                guard i < bytes.count else { throw fail("truncated inside <\(short(tagName))>", at: start) }
+                guard bytes[i] == UInt8(ascii: "=") else { throw fail("expected '=' after \(short(attrName))") }
                 i += 1
                 skipSpace()
                 element.attributes.append((attrName, try quoted()))
@@ -231,27 +241,27 @@ private struct Parser {
                         i += 1
                     }
                     guard stack[stack.count - 1].text.count <= limits.maxValueLength else {
-                        throw fail("text longer than \(limits.maxValueLength) bytes in <\(open.element.name)>", at: textStart)
+                        throw fail("text longer than \(limits.maxValueLength) bytes in <\(short(open.element.name))>", at: textStart)
                     }
                 }
                 guard i < bytes.count else {
                     let at = open.element.line
-                    throw fail("truncated: <\(open.element.name)> (line \(at)) and \(stack.count - 1) enclosing elements not closed")
+                    throw fail("truncated: <\(short(open.element.name))> (line \(at)) and \(stack.count - 1) enclosing elements not closed")
                 }
                 if peek("<!--") { try comment(); continue }
                 if peek("<?") { try instruction(); continue }
                 if peek("<![CDATA[") { throw fail("a CDATA section is not accepted (libvirt writes none)") }
-                if peek("<!") { throw fail("markup declaration not accepted inside <\(open.element.name)>") }
+                if peek("<!") { throw fail("markup declaration not accepted inside <\(short(open.element.name))>") }
                 guard peek("</") else { break }
                 let endStart = i
                 i += 2
                 let endName = try name()
                 skipSpace()
-                guard i < bytes.count else { throw fail("truncated inside </\(endName)>", at: endStart) }
-                guard bytes[i] == UInt8(ascii: ">") else { throw fail("expected '>' after </\(endName)") }
+                guard i < bytes.count else { throw fail("truncated inside </\(short(endName))>", at: endStart) }
+                guard bytes[i] == UInt8(ascii: ">") else { throw fail("expected '>' after </\(short(endName))") }
                 i += 1
                 guard endName == open.element.name else {
-                    throw fail("</\(endName)> closes <\(open.element.name)> (line \(open.element.line))", at: endStart)
+                    throw fail("</\(short(endName))> closes <\(short(open.element.name))> (line \(open.element.line))", at: endStart)
                 }
                 var done = stack.removeLast()
                 done.element.text = String(decoding: done.text, as: UTF8.self)
@@ -313,7 +323,7 @@ private struct Parser {
             var code: UInt32?
             if body.hasPrefix("#x") { code = UInt32(body.dropFirst(2), radix: 16) } else if body.hasPrefix("#") { code = UInt32(body.dropFirst()) }
             guard let code, code != 0, let scalar = Unicode.Scalar(code) else {
-                throw fail("unknown entity &\(body); (only XML's predefined entities are read)", at: start)
+                throw fail("unknown entity &\(short(body)); (only XML's predefined entities are read)", at: start)
             }
             return Array(String(Character(scalar)).utf8)
         }
