@@ -78,7 +78,7 @@ import Testing
         // Another process holding the lock on a temp named for a pid that is gone (another pid
         // namespace sharing the directory looks like this).
         let other = try temp(dir, pid: try deadPID(), hex: "00000001")
-        let holder = try start(["/usr/bin/flock", "--exclusive", "--no-fork", other, "/usr/bin/sleep", "30"])
+        let holder = try start(["/usr/bin/flock", "--exclusive", "--no-fork", other, "/usr/bin/sleep", "3600"])
         defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
         #expect(waitUntilLocked(other))
         #expect(SnapshotTempFile.removeStale(in: dir).isEmpty)
@@ -144,7 +144,8 @@ import Testing
     @Test func aLockHeldByAnotherProcessIsWaitedForThenTimesOut() async throws {
         let dir = try TestSupport.temporaryDirectory()
         let lock = dir + "/.cache.lock"
-        let holder = try start(["/usr/bin/flock", "--exclusive", "--no-fork", lock, "/usr/bin/sleep", "30"])
+        // Sleeps far longer than the test can take on a loaded machine; killed below.
+        let holder = try start(["/usr/bin/flock", "--exclusive", "--no-fork", lock, "/usr/bin/sleep", "3600"])
         defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
         #expect(waitUntilLocked(lock))
         let clock = ContinuousClock()
