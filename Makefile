@@ -50,8 +50,8 @@ release: build-deps
 demo: release
 	$(QCPU_RELEASE) validate $(SNAPSHOT)
 	$(QCPU_RELEASE) builds
-	$(QCPU_RELEASE) show Cascadelake-Server --machine pc-i440fx-3.1 --offline
-	$(QCPU_RELEASE) features --model Cascadelake-Server --feature mpx --offline --format plain | paste - - - - - -
+	$(QCPU_RELEASE) show Cascadelake-Server --machine pc-i440fx-3.1 --qemu-version 7.2 --offline
+	$(QCPU_RELEASE) features --model Cascadelake-Server --feature mpx --qemu-version 7.2 --offline --format plain | paste - - - - - -
 	$(QCPU_RELEASE) which --feature avx512f --machine q35 --offline
 
 qemu-backports: deps
@@ -164,7 +164,7 @@ install-check:
 	rm -rf $(STAGE) && $(MAKE) install PREFIX=/usr DESTDIR=$(STAGE)
 	cd / && env -u QCPU_SNAPSHOT_PATH HOME=/nonexistent $(STAGE)/usr/bin/qcpu path
 	cd / && env -u QCPU_SNAPSHOT_PATH HOME=/nonexistent $(STAGE)/usr/bin/qcpu show Cascadelake-Server \
-	  --machine pc-i440fx-3.1 --offline > $(STAGE)/answer 2>&1
+	  --machine pc-i440fx-3.1 --qemu-version 7.2 --offline > $(STAGE)/answer 2>&1
 	grep -q 'stepping     5' $(STAGE)/answer
 	grep -q 'source: snapshot $(STAGE)/usr/share/qcpu/snapshots/qemu-' $(STAGE)/answer
 	grep -q '^\.Dt QCPU 1' $(STAGE)/usr/share/man/man1/qcpu.1
