@@ -39,6 +39,8 @@ public final class CPUQuery: Sendable {
         var reader: SnapshotReader
         var version: String
         var package: String
+        /// The file's binaries (`qemu-system-x86_64`), read when it is opened.
+        var binaries: Set<String>
     }
 
     let locator: SnapshotLocator
@@ -72,9 +74,11 @@ public final class CPUQuery: Sendable {
             do {
                 let reader = try SnapshotReader(path: path)
                 let meta = try reader.meta()
-                _ = try reader.binaries()  // checked here, so that choosing a version below cannot skip a bad file
+                // Read (and so checked) here, so that choosing a version below cannot skip a bad file.
+                let binaries = Set(try reader.binaries().map(\.name))
                 located.append(Located(origin: origin, path: path, reader: reader,
-                                       version: meta["qemu_version"] ?? "", package: meta["qemu_package"] ?? ""))
+                                       version: meta["qemu_version"] ?? "", package: meta["qemu_package"] ?? "",
+                                       binaries: binaries))
             } catch let error as SnapshotError {
                 throw QueryError(.badSnapshot, error.description, snapshotError: error)
             } catch {
@@ -98,7 +102,7 @@ public final class CPUQuery: Sendable {
             if QEMUVersion.isSeries(v) {
                 // A series (10.0): the newest release of it that a snapshot has this binary of, else
                 // of any binary, else an installed QEMU of the series (probed live).
-                let having = located.filter { l in (try? l.reader.binaries())?.contains { $0.name == name } ?? false }
+                let having = located.filter { $0.binaries.contains(name) }
                 if let newest = QEMUVersion.newest(inSeries: v, of: having.map(\.version))
                     ?? QEMUVersion.newest(inSeries: v, of: located.map(\.version))
                     ?? (mode == .offline ? nil : QEMUVersion.installed(named: name).flatMap { QEMUVersion.inSeries($0, v) ? $0 : nil }) {
@@ -113,7 +117,7 @@ public final class CPUQuery: Sendable {
         } else {
             // The newest snapshot that has this binary, else the newest of all.
             let name = "qemu-system-\(target.arch)"
-            let having = located.filter { l in (try? l.reader.binaries())?.contains { $0.name == name } ?? false }
+            let having = located.filter { $0.binaries.contains(name) }
             guard let newest = (having.isEmpty ? located : having).map(\.version).max(by: QEMUVersion.less) else {
                 let searched = locator.searchPath.map(\.path).joined(separator: ", ")
                 throw QueryError(.noSnapshot, "no snapshot found (searched \(searched)); install qcpu's snapshots, harvest one with 'qcpu harvest -o FILE', or name one with --snapshot or QCPU_SNAPSHOT_PATH")
@@ -242,7 +246,7 @@ public final class CPUQuery: Sendable {
             }
             let reader = try SnapshotReader(path: cachePath)
             let located = Located(origin: "cache", path: cachePath, reader: reader, version: version,
-                                  package: fragment.meta.qemuPackage)
+                                  package: fragment.meta.qemuPackage, binaries: Set(try reader.binaries().map(\.name)))
             state.withLock { list in
                 list.removeAll { $0.path == cachePath }
                 list.insert(located, at: 0)

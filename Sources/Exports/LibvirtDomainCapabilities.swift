@@ -106,18 +106,5 @@ public struct LibvirtDomainCapabilities: Sendable {
         }
     }
 
-    private func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "'": out += "&apos;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    private func escape(_ s: String) -> String { BoundedXML.escaped(s) }
 }

@@ -8,6 +8,24 @@ import QMP
 /// `CDATA`, invalid UTF-8, NUL bytes, mismatched or unclosed tags and content after the root
 /// element are refused with the line, the reason and a short excerpt of the input.
 public struct BoundedXML: Sendable {
+    /// `s` as XML text or attribute value: the five markup characters and the whitespace that
+    /// attribute normalization would change written as references (what the reader decodes back).
+    public static func escaped(_ s: String) -> String {
+        var out = ""
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "'": out += "&apos;"
+            case "\"": out += "&quot;"
+            case "\n", "\r", "\t": out += "&#\(c.value);"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
     /// One element: its name, attributes in document order, child elements and direct text.
     public struct Element: Sendable, Equatable {
         /// The tag name.

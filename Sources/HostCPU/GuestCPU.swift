@@ -142,21 +142,7 @@ public struct GuestCPU: Sendable, Equatable {
 
     /// The libvirt `<cpu mode='custom'>` element.
     public var libvirtXML: String {
-        func escaped(_ s: String) -> String {
-            var out = ""
-            for c in s.unicodeScalars {
-                switch c {
-                case "&": out += "&amp;"
-                case "<": out += "&lt;"
-                case ">": out += "&gt;"
-                case "'": out += "&apos;"
-                case "\"": out += "&quot;"
-                case "\n", "\r", "\t": out += "&#\(c.value);"
-                default: out.unicodeScalars.append(c)
-                }
-            }
-            return out
-        }
+        let escaped = BoundedXML.escaped
         var lines = ["<cpu mode='custom' match='exact' check='full'>", "  <model fallback='forbid'>\(escaped(model))</model>"]
         lines += plus.map { "  <feature policy='require' name='\(escaped($0))'/>" }
         lines += minus.map { "  <feature policy='disable' name='\(escaped($0))'/>" }

@@ -149,12 +149,15 @@ public enum QEMUProcess {
     /// orphan then exits 125 instead of starting QEMU). Unchanged when `setpriv` is missing.
     static func tiedToThisProcess(_ executable: String, _ arguments: [String]) -> (String, [String]) {
         guard let setpriv = setprivPath else { return (executable, arguments) }
-        guard FileManager.default.isExecutableFile(atPath: "/bin/sh") else {
+        guard hasShell else {
             return (setpriv, ["--pdeathsig", "KILL", "--", executable] + arguments)
         }
         let check = "[ \"$PPID\" = \(getpid()) ] || exit 125; exec \"$0\" \"$@\""
         return (setpriv, ["--pdeathsig", "KILL", "--", "/bin/sh", "-c", check, executable] + arguments)
     }
+
+    /// Whether `/bin/sh` runs the parent check (looked up once, not per QEMU start).
+    static let hasShell = FileManager.default.isExecutableFile(atPath: "/bin/sh")
 
     static let setprivPath: String? = {
         ["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }

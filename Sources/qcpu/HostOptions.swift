@@ -35,15 +35,17 @@ struct HostOptions: ParsableArguments {
               snapshots: [String] = []) async throws -> [HostRecordFile] {
         // Each open record holds a file descriptor: a big directory needs more than the usual 1024.
         Self.raiseDescriptorLimit()
+        // One set of release snapshots for every record, the local capture's included.
+        let releases = Self.releases(snapshots)
         let opened = try HostRecordFiles.open(files: hosts.filter { $0 != "local" }, directories: hostDirs,
-                                             releases: Self.releases(snapshots))
+                                             releases: releases)
         if keepGoing {
             if let skipped = opened.skippedNote { note("qcpu: \(skipped)") }
         } else {
             try opened.requireAllRead()
         }
         var records = opened.records
-        if hosts.contains("local") { records.append(try await Self.captureLocal(machine: machine, releases: Self.releases(snapshots))) }
+        if hosts.contains("local") { records.append(try await Self.captureLocal(machine: machine, releases: releases)) }
         if records.isEmpty, let error = opened.unreadableError { throw error }
         if records.isEmpty, !hostDirs.isEmpty {
             throw HostCPUError(.noHosts, "no host records in \(hostDirs.joined(separator: ", "))")
@@ -61,9 +63,10 @@ struct HostOptions: ParsableArguments {
     /// question, or with `--keep-going` is skipped with a note on stderr.
     func fleet(version: String? = nil, machine: String?, snapshots: [String] = []) async throws -> Fleet {
         let paths = try HostRecordFiles.paths(files: hosts.filter { $0 != "local" }, directories: hostDirs)
-        let local = hosts.contains("local") ? [try await Self.captureLocal(machine: machine, releases: Self.releases(snapshots))] : []
+        let releases = Self.releases(snapshots)
+        let local = hosts.contains("local") ? [try await Self.captureLocal(machine: machine, releases: releases)] : []
         let opened = try Fleet.open(paths: paths, extra: local, machine: machine, version: version, keepGoing: keepGoing,
-                                    releases: Self.releases(snapshots))
+                                    releases: releases)
         if let skipped = opened.skippedNote { note("qcpu: \(skipped)") }
         Self.noteOtherReleases(opened.releases)
         guard let fleet = opened.fleet else {

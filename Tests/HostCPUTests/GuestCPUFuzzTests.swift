@@ -62,7 +62,7 @@ import Testing
         #expect(g.large < FuzzCheck.maxSeconds, "200,000 features: \(g.large) s")
         #expect(g.large < 10 * max(g.small, 0.005), "\(g.small) s, then \(g.large) s")
 
-        var random = SeededRandom(seed: 11)
+        var random = SplitMix(state: 11)
         let binary = String(decoding: (0..<100_000).map { _ in UInt8(truncatingIfNeeded: random.next()) }, as: UTF8.self)
         for text in ["x=" + binary, binary, "qemu64," + binary, "<cpu>" + binary] {
             do { _ = try GuestCPU.parse(text); Issue.record("binary input accepted") } catch {

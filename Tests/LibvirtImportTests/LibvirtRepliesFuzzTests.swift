@@ -20,7 +20,7 @@ import Testing
     }
 
     /// Edits at the level of exchanges and JSON values: what a hand-edited or merged file has.
-    static func structural(_ objects: [String], _ random: inout SeededRandom) -> [UInt8] {
+    static func structural(_ objects: [String], _ random: inout SplitMix) -> [UInt8] {
         var o = objects
         let pairs = o.count / 2, i = 2 * random.below(pairs), j = 2 * random.below(pairs)
         switch random.below(6) {

@@ -4,7 +4,7 @@ import Foundation
 /// duplicated and repeated ranges, truncation, splices of another seed, and tokens of the format.
 public struct Mutator: Sendable {
     /// The random source.
-    public var random: SeededRandom
+    public var random: SplitMix
     /// Tokens of the input format to insert (`{`, `"`, `<feature`, `&amp;`, ...).
     public var tokens: [[UInt8]]
     /// Other seeds to splice in.
@@ -17,7 +17,7 @@ public struct Mutator: Sendable {
 
     /// A mutator drawing from `seed`.
     public init(seed: UInt64, tokens: [String] = [], seeds: [[UInt8]] = []) {
-        random = SeededRandom(seed: seed)
+        random = SplitMix(state: seed)
         self.tokens = tokens.map { Array($0.utf8) }
         self.seeds = seeds
     }

@@ -193,8 +193,9 @@ extension TestSupport {
     }
 }
 
-/// A small deterministic generator (SplitMix64), so random samples are the same every run.
-public struct SplitMix: RandomNumberGenerator {
+/// A small deterministic generator (SplitMix64), so random samples and fuzz cases are the same on
+/// every machine and every run (Swift's `SystemRandomNumberGenerator` cannot be seeded).
+public struct SplitMix: RandomNumberGenerator, Sendable {
     /// The generator's state; the seed.
     public var state: UInt64
     /// Creates a generator from a seed.
@@ -207,6 +208,9 @@ public struct SplitMix: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// A number in `0..<bound` (`bound` > 0).
+    public mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
 
 /// A real QEMU started under KVM with a `-cpu` line and `enforce`, resumed and asked to quit: the

@@ -13,7 +13,7 @@ import Testing
         let wide = InputExcerpt.of(String(repeating: "\u{FFFD}", count: 1000))
         #expect(wide == String(repeating: "\\u{fffd}", count: 7) + "...")
         #expect(InputExcerpt.of(bytes: [0x61, 0xC3, 0xA9, 0xFF, 0xC3, 0x28, 0x00]) == #"a\u{e9}\xff\xc3(\u{0}"#)
-        var random = SeededRandom(seed: 3)
+        var random = SplitMix(state: 3)
         for _ in 0..<500 {
             let bytes = (0..<random.below(400)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             let e = InputExcerpt.of(bytes: bytes)

@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func randomBytesAreRefusedOnOneLine() {
-        var random = SeededRandom(seed: FuzzCheck.seed(7))
+        var random = SplitMix(state: FuzzCheck.seed(7))
         for n in 0..<2000 {
             let input = (0..<random.below(200)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             do { _ = try JSONParser.parse(input) } catch {

@@ -15,7 +15,7 @@ import Testing
                          "\"error\": {\"class\": \"GenericError\", \"desc\": \"x\"}", "\"", ",", "\u{0}", " \t \n"]
 
     /// Whole-object edits a damaged or hand-edited file has: an object repeated, dropped, swapped.
-    static func structural(_ bytes: [UInt8], _ random: inout SeededRandom) -> [UInt8] {
+    static func structural(_ bytes: [UInt8], _ random: inout SplitMix) -> [UInt8] {
         var objects = String(decoding: bytes, as: UTF8.self).components(separatedBy: "\n\n")
         guard objects.count > 1 else { return bytes }
         let i = random.below(objects.count), j = random.below(objects.count)
